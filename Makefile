@@ -1,0 +1,65 @@
+# Two commands matter: `make dev` (set up + UI) and `make test`. Everything else is a step of those.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+DEV_PORT ?= 3000
+
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+SYSTEM_VENV := .venv-system
+
+# One local instance and one data folder per checkout; override any of these from the shell.
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
+export DATA_DIR ?= $(CURDIR)/data
+export DUCKDB_PATH ?= $(DATA_DIR)/warehouse.duckdb
+# dagster-dbt's manifest preparer calls the `dbt` on PATH: make it the code location's.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+# Never let uv download an interpreter: use the machine's python3.
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: install manifest demo-data dev run test lint format bench clean
+
+install: $(VENV)/.installed $(SYSTEM_VENV)/.installed
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+# The code location: orchestration/, dbt-core and the adapter (root pyproject.toml + uv.lock).
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+# The Dagster system (webserver, daemon): its own lock, and no dbt in it.
+$(SYSTEM_VENV)/.installed: deploy/system/pyproject.toml deploy/system/uv.lock | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(SYSTEM_VENV) $(UV) sync --frozen --project deploy/system --python $(PYTHON)
+	touch $@
+
+manifest: install
+	$(VENV)/bin/python -m orchestration.dbt.project
+
+demo-data: install
+	$(VENV)/bin/python -m orchestration.ingestion.demo_data --duckdb-path $(DUCKDB_PATH) --if-missing
+
+dev: manifest demo-data
+	$(SYSTEM_VENV)/bin/dagster dev --workspace workspace.yaml --host 127.0.0.1 --port $(DEV_PORT)
+
+run: manifest demo-data
+	$(VENV)/bin/python -m orchestration.cli.run
+
+test: install
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pyright
+	$(VENV)/bin/sqlfluff lint dbt_project/models
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) $(SYSTEM_VENV) $(TOOLS) data dbt_project/target

@@ -1,0 +1,37 @@
+"""`make run`: materialize every asset once, headless, and print what happened to each.
+
+It goes through the same definitions, executor and instance as the UI, so what it measures is
+what production does; it exits non-zero when the run fails.
+"""
+
+import sys
+
+from dagster import DagsterInstance, JobDefinition, execute_job, reconstructable
+
+from orchestration.dbt.definitions import MATERIALIZE_ALL_JOB
+from orchestration.lib.run_summary import format_summary, summarize_run
+
+
+def materialize_all_job() -> JobDefinition:
+    from orchestration.definitions import defs
+
+    return defs.resolve_job_def(MATERIALIZE_ALL_JOB)
+
+
+def main() -> int:
+    with DagsterInstance.get() as instance:
+        result = execute_job(reconstructable(materialize_all_job), instance=instance)
+        outcomes = summarize_run(instance, result.run_id)
+    print(format_summary(outcomes))
+    built = sum(o.status == "materialized" for o in outcomes)
+    failed_checks = sum(o.checks_failed for o in outcomes)
+    verdict = "succeeded" if result.success else "FAILED"
+    print(
+        f"run {result.run_id} {verdict}: {built}/{len(outcomes)} assets materialized, "
+        f"{failed_checks} failed checks"
+    )
+    return 0 if result.success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Turning one dbt invocation into Dagster events, with row counts and artifact locations."""
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from dagster import AssetMaterialization, MetadataValue, Output, get_dagster_logger
+from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
+
+logger = get_dagster_logger()
+
+ROW_COUNT_KEY = "dagster/row_count"
+
+
+def stream_dbt_events(invocation: DbtCliInvocation, *, single_writer: bool) -> Iterator[Any]:
+    """Yield the invocation's Dagster events, each materialization with its row count.
+
+    A multi-writer warehouse counts rows while dbt runs (dagster-dbt's `fetch_row_counts`). A
+    single-writer one (DuckDB) cannot: dbt holds the file's write lock until it exits, so a
+    second connection from this process would fail. There the events are held until dbt exits,
+    then every built relation is counted over one connection. Events are held, not dropped: a
+    dbt failure is raised only after the materializations of the models that did succeed.
+    """
+    artifacts = MetadataValue.path(str(invocation.target_path))
+    if not single_writer:
+        for event in invocation.stream().fetch_row_counts():
+            yield _with_metadata(event, {"dbt/artifacts": artifacts})
+        return
+
+    held: list[Any] = []
+    failure: BaseException | None = None
+    try:
+        held.extend(invocation.stream())
+    except Exception as error:  # dbt failed: report what did succeed, then fail the step.
+        failure = error
+    counts = _count_rows(invocation, held)
+    for event in held:
+        metadata: dict[str, Any] = {"dbt/artifacts": artifacts}
+        unique_id = _unique_id(event)
+        if unique_id in counts:
+            metadata[ROW_COUNT_KEY] = MetadataValue.int(counts[unique_id])
+        yield _with_metadata(event, metadata)
+    if failure is not None:
+        raise failure
+
+
+def _unique_id(event: Any) -> str | None:
+    value = getattr(event, "metadata", {}).get("unique_id")
+    return getattr(value, "text", value)
+
+
+def _with_metadata(event: Any, metadata: dict[str, Any]) -> Any:
+    if isinstance(event, Output | AssetMaterialization):
+        return event.with_metadata({**event.metadata, **metadata})
+    return event
+
+
+def _count_rows(invocation: DbtCliInvocation, events: list[Any]) -> dict[str, int]:
+    """Count rows of every materialized table/incremental/seed/snapshot, over one connection."""
+    adapter = invocation.adapter
+    if adapter is None:
+        return {}
+    nodes = invocation.manifest.get("nodes", {})
+    relations: dict[str, str] = {}
+    for event in events:
+        unique_id = _unique_id(event)
+        node = nodes.get(unique_id or "", {})
+        # Views are skipped: counting one re-runs its whole query, which can cost as much as the
+        # model itself; dagster-dbt's own row counts skip them for the same reason.
+        if isinstance(event, Output | AssetMaterialization) and node.get("relation_name") and (
+            node.get("config", {}).get("materialized") not in ("view", "ephemeral")
+        ):
+            relations[str(unique_id)] = node["relation_name"]
+    if not relations:
+        return {}
+    counts: dict[str, int] = {}
+    try:
+        # dbt resolves relative paths in profiles.yml against the project directory.
+        with contextlib.chdir(invocation.project_dir), adapter.connection_named("row_counts"):
+            for unique_id, relation in relations.items():
+                _, table = adapter.execute(f"select count(*) as row_count from {relation}", fetch=True)
+                counts[unique_id] = int(table.rows[0][0])
+    except Exception:  # Row counts are metadata: never fail a successful build over them.
+        logger.warning("Could not count rows after the dbt invocation.", exc_info=True)
+    return counts

@@ -1,0 +1,63 @@
+"""How dbt resources become Dagster assets: the project's one translator."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dagster import AssetSpec
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
+
+
+class ProjectTranslator(DagsterDbtTranslator):
+    """Groups from folders, owners from `meta.owner`; keys, tags and descriptions from dbt.
+
+    Nothing here names a model: every decision reads the manifest, so any dbt project works.
+    """
+
+    def __init__(self) -> None:
+        # dbt tests become asset checks; error-severity ones block downstream assets.
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] == "source":
+            return spec
+        return spec.replace_attributes(
+            group_name=_group_for(props),
+            owners=_owners_for(props) or spec.owners,
+        )
+
+
+def _meta(props: Mapping[str, Any]) -> Mapping[str, Any]:
+    return props.get("config", {}).get("meta") or props.get("meta") or {}
+
+
+def _group_for(props: Mapping[str, Any]) -> str:
+    """An explicit `meta.dagster.group` or dbt group wins; else the folder the file sits in.
+
+    The innermost folder is used (marts/finance -> finance) because that is how teams split
+    ownership; resources at the top of their folder take the resource type (seeds, snapshots).
+    """
+    explicit = _meta(props).get("dagster", {}).get("group") or props.get("config", {}).get("group")
+    if explicit:
+        return explicit
+    fqn: Sequence[str] = props.get("fqn", [])
+    # fqn is [package, *folders, name]; with no folder, fall back to the resource type.
+    folder = fqn[-2] if len(fqn) > 2 else f"{props['resource_type']}s"
+    return _sanitize_group(folder)
+
+
+def _sanitize_group(name: str) -> str:
+    # Dagster group names allow only letters, digits and underscores.
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+
+
+def _owners_for(props: Mapping[str, Any]) -> list[str] | None:
+    owner = _meta(props).get("owner")
+    if not owner:
+        return None
+    owners = [owner] if isinstance(owner, str) else list(owner)
+    # Dagster owners are e-mail addresses or `team:<name>`; a bare name in dbt means a team.
+    return [o if "@" in o or o.startswith("team:") else f"team:{o}" for o in owners]

@@ -1,0 +1,64 @@
+"""What a finished run did to each asset, read back from the instance's event log."""
+
+from dataclasses import dataclass
+
+from dagster import DagsterEventType, DagsterInstance
+
+_SUMMARY_EVENTS = {
+    DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
+    DagsterEventType.ASSET_MATERIALIZATION,
+    DagsterEventType.ASSET_CHECK_EVALUATION,
+}
+
+
+@dataclass
+class AssetOutcome:
+    asset: str
+    status: str  # "materialized" or "not materialized"
+    rows: int | None = None
+    seconds: float | None = None
+    checks_passed: int = 0
+    checks_failed: int = 0
+
+
+def summarize_run(instance: DagsterInstance, run_id: str) -> list[AssetOutcome]:
+    """One row per asset the run planned, with rows, dbt's own seconds and check results."""
+    outcomes: dict[str, AssetOutcome] = {}
+    records = instance.get_records_for_run(run_id, of_type=_SUMMARY_EVENTS, limit=None).records
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        if event is None:
+            continue
+        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION_PLANNED:
+            key = event.asset_key.to_user_string() if event.asset_key else "?"
+            outcomes.setdefault(key, AssetOutcome(key, "not materialized"))
+        elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            materialization = event.step_materialization_data.materialization
+            key = materialization.asset_key.to_user_string()
+            metadata = materialization.metadata
+            outcome = outcomes.setdefault(key, AssetOutcome(key, "materialized"))
+            outcome.status = "materialized"
+            rows = metadata.get("dagster/row_count")
+            seconds = metadata.get("Execution Duration")
+            outcome.rows = int(rows.value) if rows is not None else None  # type: ignore[arg-type]
+            outcome.seconds = float(seconds.value) if seconds is not None else None  # type: ignore[arg-type]
+        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.asset_check_evaluation_data
+            key = evaluation.asset_key.to_user_string()
+            outcome = outcomes.setdefault(key, AssetOutcome(key, "not materialized"))
+            if evaluation.passed:
+                outcome.checks_passed += 1
+            else:
+                outcome.checks_failed += 1
+    return sorted(outcomes.values(), key=lambda o: o.asset)
+
+
+def format_summary(outcomes: list[AssetOutcome]) -> str:
+    width = max([len(o.asset) for o in outcomes] + [5])
+    lines = [f"{'asset':<{width}}  {'status':<16}  {'rows':>9}  {'seconds':>8}  checks"]
+    for o in outcomes:
+        rows = "" if o.rows is None else str(o.rows)
+        seconds = "" if o.seconds is None else f"{o.seconds:.2f}"
+        checks = f"{o.checks_passed} passed" + (f", {o.checks_failed} FAILED" if o.checks_failed else "")
+        lines.append(f"{o.asset:<{width}}  {o.status:<16}  {rows:>9}  {seconds:>8}  {checks}")
+    return "\n".join(lines)

@@ -1,0 +1,104 @@
+"""The one place where the environment is read.
+
+Everything that differs between a laptop and production (paths, the dbt target, the
+warehouse) is resolved here, by functions called at the moment the value is needed, never by
+import-time constants: tests and the CLI can change the environment after import and get the
+new value.
+"""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting is missing or wrong. The message names the setting and the fix."""
+
+
+def _path_setting(name: str, default: Path) -> Path:
+    raw = os.environ.get(name, "").strip()
+    path = Path(raw).expanduser() if raw else default
+    return path if path.is_absolute() else (REPO_ROOT / path)
+
+
+def data_dir() -> Path:
+    """Where local state lives: the DuckDB warehouse, landing folder, dbt run artifacts."""
+    return _path_setting("DATA_DIR", REPO_ROOT / "data")
+
+
+def dbt_project_dir() -> Path:
+    """The dbt project to orchestrate. Any dbt project works; ours is the default."""
+    path = _path_setting("DBT_PROJECT_DIR", REPO_ROOT / "dbt_project")
+    if not (path / "dbt_project.yml").is_file():
+        raise ConfigError(
+            f"DBT_PROJECT_DIR={path} has no dbt_project.yml. "
+            "Point DBT_PROJECT_DIR at the folder that holds your dbt_project.yml."
+        )
+    return path
+
+
+def dbt_profiles_dir() -> Path:
+    """Folder holding profiles.yml; by default the dbt project itself, as dbt does."""
+    return _path_setting("DBT_PROFILES_DIR", dbt_project_dir())
+
+
+def dbt_executable() -> str:
+    """The dbt CLI of this code location's own environment, even when it is not on PATH.
+
+    Run workers are started with the code location's interpreter but not always with its
+    bin/ folder on PATH; the dbt next to that interpreter is the one its lock pins.
+    """
+    configured = os.environ.get("DBT_EXECUTABLE")
+    if configured:
+        return configured
+    sibling = Path(sys.executable).with_name("dbt")
+    if sibling.is_file():
+        return str(sibling)
+    found = shutil.which("dbt")
+    if found is None:
+        raise ConfigError(
+            "No dbt executable: install the code location's environment (`make install`) "
+            "or set DBT_EXECUTABLE to the dbt CLI to use."
+        )
+    return found
+
+
+def dbt_target() -> str | None:
+    """The profiles.yml target; None lets the profile's own default (env_var DBT_TARGET) decide."""
+    return os.environ.get("DBT_TARGET") or None
+
+
+def duckdb_path() -> Path:
+    """The embedded warehouse file.
+
+    profiles.yml reads the same variable through env_var('DUCKDB_PATH'); the Makefile and the
+    tests export it as an absolute path so dbt, run from any working directory, finds this file.
+    """
+    return _path_setting("DUCKDB_PATH", data_dir() / "warehouse.duckdb")
+
+
+def dbt_runs_dir() -> Path:
+    """Root of the per-invocation dbt target folders (artifacts and logs), outside the project.
+
+    Keeping them outside the dbt project is what lets the project directory be read-only in a
+    production image, and what keeps concurrent runs from writing over each other.
+    """
+    return _path_setting("DBT_RUNS_DIR", data_dir() / "dbt_runs")
+
+
+
+def single_writer_warehouse() -> bool:
+    """Whether the warehouse allows one writer at a time (DuckDB does; Postgres does not care).
+
+    WAREHOUSE_SINGLE_WRITER=true|false; by default true, as the default warehouse is DuckDB.
+    """
+    raw = os.environ.get("WAREHOUSE_SINGLE_WRITER", "true").strip().lower()
+    if raw not in ("true", "false", "1", "0"):
+        raise ConfigError(
+            f"WAREHOUSE_SINGLE_WRITER={raw!r}: use true (DuckDB and other single-writer "
+            "warehouses) or false (Postgres, Snowflake, ...)."
+        )
+    return raw in ("true", "1")

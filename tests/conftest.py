@@ -1,0 +1,125 @@
+"""Shared fixtures: every test gets its own Dagster instance, data folder and DuckDB file."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+DEMO_PROJECT = REPO_ROOT / "dbt_project"
+TINY_PROJECT = REPO_ROOT / "tests" / "fixtures" / "tiny_dbt_project"
+
+
+@dataclass
+class Sandbox:
+    """An isolated place to run the product: its own DAGSTER_HOME, data dir and warehouse."""
+
+    root: Path
+    env: dict[str, str]
+
+    @property
+    def dagster_home(self) -> Path:
+        return Path(self.env["DAGSTER_HOME"])
+
+    @property
+    def duckdb_path(self) -> Path:
+        return Path(self.env["DUCKDB_PATH"])
+
+    def python(self, *args: str, check: bool = True, timeout: float = 600):
+        """Run the code location's interpreter in the sandbox, as `make` would."""
+        return subprocess.run(
+            [sys.executable, *args],
+            cwd=REPO_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=timeout,
+        )
+
+    def instance(self):
+        """The sandbox's Dagster instance, opened from this process (SQLite storage)."""
+        from dagster import DagsterInstance
+
+        return DagsterInstance.from_config(str(self.dagster_home))
+
+    def prepare_manifest(self) -> None:
+        self.python("-m", "orchestration.dbt.project")
+
+    def load_demo_data(self) -> None:
+        self.python(
+            "-m", "orchestration.ingestion.demo_data", "--duckdb-path", str(self.duckdb_path)
+        )
+
+
+def copy_dbt_project(source: Path, destination: Path) -> Path:
+    """A private copy of a dbt project, without build products, that a test may edit."""
+    ignore = shutil.ignore_patterns("target", "logs", "dbt_packages", "*.duckdb")
+    shutil.copytree(source, destination, ignore=ignore)
+    return destination
+
+
+def make_sandbox(root: Path, project_dir: Path) -> Sandbox:
+    dagster_home = root / "dagster_home"
+    dagster_home.mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "dagster_home" / "dagster.yaml", dagster_home / "dagster.yaml")
+    data_dir = root / "data"
+    data_dir.mkdir()
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(dagster_home),
+        "DATA_DIR": str(data_dir),
+        "DUCKDB_PATH": str(data_dir / "warehouse.duckdb"),
+        "DBT_PROJECT_DIR": str(project_dir),
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    return Sandbox(root=root, env=env)
+
+
+@pytest.fixture
+def demo_sandbox(tmp_path: Path) -> Sandbox:
+    """Our demo dbt project (a private copy), with its raw data loaded and manifest parsed."""
+    project = copy_dbt_project(DEMO_PROJECT, tmp_path / "dbt_project")
+    sandbox = make_sandbox(tmp_path, project)
+    sandbox.load_demo_data()
+    sandbox.prepare_manifest()
+    return sandbox
+
+
+@pytest.fixture(scope="session")
+def parsed_demo_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
+    """A demo project copy with its manifest parsed, shared by tests that only read it."""
+    root = tmp_path_factory.mktemp("parsed_demo")
+    sandbox = make_sandbox(root, copy_dbt_project(DEMO_PROJECT, root / "dbt_project"))
+    sandbox.prepare_manifest()
+    return sandbox
+
+
+def manifest_of(project_dir: Path) -> dict:
+    return json.loads((project_dir / "target" / "manifest.json").read_text())
+
+
+@pytest.fixture
+def load_definitions(monkeypatch: pytest.MonkeyPatch):
+    """Build the code location's Definitions in-process against a sandbox's environment."""
+    from orchestration.dbt.assets import project_dbt_assets
+    from orchestration.dbt.project import dbt_project
+
+    def _load(sandbox: Sandbox):
+        for name in ("DAGSTER_HOME", "DATA_DIR", "DUCKDB_PATH", "DBT_PROJECT_DIR", "PATH"):
+            monkeypatch.setenv(name, sandbox.env[name])
+        dbt_project.cache_clear()
+        project_dbt_assets.cache_clear()
+        from orchestration.definitions import build_definitions
+
+        return build_definitions()
+
+    yield _load
+    dbt_project.cache_clear()
+    project_dbt_assets.cache_clear()

@@ -1,0 +1,66 @@
+"""Failures surface where a user looks: failed asset checks, and run errors naming the model."""
+
+import re
+
+from dagster import AssetKey, DagsterEventType, DagsterRunStatus
+
+from tests.conftest import TINY_PROJECT, copy_dbt_project, make_sandbox
+
+
+def _run_id(stdout: str) -> str:
+    match = re.search(r"^run (\S+) (succeeded|FAILED)", stdout, re.MULTILINE)
+    assert match, stdout[-2000:]
+    return match.group(1)
+
+
+def test_failing_dbt_test_is_a_failed_asset_check(tmp_path):
+    project = copy_dbt_project(TINY_PROJECT, tmp_path / "tiny")
+    (project / "models" / "customer_totals.yml").write_text(
+        "models:\n"
+        "  - name: customer_totals\n"
+        "    columns:\n"
+        "      - name: customer\n"
+        "        data_tests:\n"
+        "          - accepted_values:\n"
+        "              arguments: {values: ['ada']}\n"
+    )
+    sandbox = make_sandbox(tmp_path, project)
+    sandbox.prepare_manifest()
+    result = sandbox.python("-m", "orchestration.cli.run", check=False)
+
+    assert result.returncode != 0
+    with sandbox.instance() as instance:
+        run_id = _run_id(result.stdout)
+        records = instance.get_records_for_run(
+            run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
+        ).records
+        evaluations = [r.event_log_entry.dagster_event.asset_check_evaluation_data for r in records]
+        failed = [e for e in evaluations if not e.passed]
+        assert [e.asset_key for e in failed] == [AssetKey("customer_totals")]
+        assert "accepted_values" in failed[0].check_name
+        # The model itself was built; the blocking check then failed the run.
+        assert "customer_totals  materialized" in result.stdout
+        assert instance.get_run_by_id(run_id).status == DagsterRunStatus.FAILURE
+
+
+def test_broken_sql_fails_the_run_naming_the_model_and_dbt_error(tmp_path):
+    project = copy_dbt_project(TINY_PROJECT, tmp_path / "tiny")
+    (project / "models" / "broken_model.sql").write_text("select * from table_that_is_not_there\n")
+    sandbox = make_sandbox(tmp_path, project)
+    sandbox.prepare_manifest()
+    result = sandbox.python("-m", "orchestration.cli.run", check=False)
+
+    assert result.returncode != 0
+    with sandbox.instance() as instance:
+        run_id = _run_id(result.stdout)
+        assert instance.get_run_by_id(run_id).status == DagsterRunStatus.FAILURE
+        failures = instance.get_records_for_run(
+            run_id, of_type=DagsterEventType.STEP_FAILURE
+        ).records
+        assert failures
+        error = failures[0].event_log_entry.dagster_event.step_failure_data.error
+        message = error.message if error else ""
+        assert "broken_model" in message
+        assert "table_that_is_not_there" in message  # dbt's own (DuckDB's) error text
+        # Its sibling, untouched by the breakage, still materialized.
+        assert "customer_totals  materialized" in result.stdout
