@@ -102,3 +102,17 @@ def single_writer_warehouse() -> bool:
             "warehouses) or false (Postgres, Snowflake, ...)."
         )
     return raw in ("true", "1")
+
+
+def dbt_artifact_retention_days() -> float:
+    """How long per-run dbt artifact folders are kept (DBT_ARTIFACT_RETENTION_DAYS, default 7)."""
+    raw = os.environ.get("DBT_ARTIFACT_RETENTION_DAYS", "7")
+    try:
+        days = float(raw)
+    except ValueError:
+        days = -1
+    if days < 0:
+        raise ConfigError(
+            f"DBT_ARTIFACT_RETENTION_DAYS={raw!r} is not a number of days >= 0. Set e.g. 7."
+        )
+    return days

@@ -1,19 +1,19 @@
-"""dbt models, seeds and snapshots as Dagster assets, with dbt tests as asset checks."""
+"""dbt models, seeds and snapshots as Dagster assets, one multi-asset per slice of the graph."""
 
 import functools
 import uuid
 
 from dagster import AssetExecutionContext, AssetsDefinition, Config
 from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt.dbt_manifest import validate_manifest
 
 from orchestration import settings
 from orchestration.dbt.project import dbt_project
+from orchestration.lib.dbt.artifacts import sweep_old_runs
 from orchestration.lib.dbt.cli_args import dbt_build_args, invocation_target_path
 from orchestration.lib.dbt.events import stream_dbt_events
+from orchestration.lib.dbt.slices import DbtSlice, slice_manifest
 from orchestration.lib.dbt.translator import ProjectTranslator
-
-# Everything dbt can build; sources are upstream assets, not built here.
-ALL_DBT_RESOURCES = "fqn:*"
 
 
 class DbtBuildConfig(Config):
@@ -23,20 +23,34 @@ class DbtBuildConfig(Config):
     dbt_vars: dict[str, str] = {}
 
 
-@functools.cache
-def project_dbt_assets() -> AssetsDefinition:
+def pool_for(dbt_slice: DbtSlice, *, single_writer: bool) -> str:
+    """The concurrency pool a slice's step must hold a slot of while dbt runs.
+
+    Pools are instance-wide, across runs, with one slot each (dagster.yaml). One pool per slice
+    means two runs never build the same slice, hence the same model, at once, while disjoint
+    slices run side by side. A single-writer warehouse gets one pool for every slice: only one
+    dbt may hold its write lock, so the others queue instead of failing on the lock.
+    """
+    return "dbt_warehouse_writer" if single_writer else f"dbt_slice_{dbt_slice.name}"
+
+
+def _build_slice_assets(dbt_slice: DbtSlice) -> AssetsDefinition:
     project = dbt_project()
 
     @dbt_assets(
         manifest=project.manifest_path,
         project=project,
         dagster_dbt_translator=ProjectTranslator(),
-        select=ALL_DBT_RESOURCES,
-        name="dbt_build",
+        select=dbt_slice.select,
+        name=f"dbt_{dbt_slice.name}",
+        op_tags=dbt_slice.op_tags,
+        pool=pool_for(dbt_slice, single_writer=settings.single_writer_warehouse()),
     )
-    def _dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+    def _slice(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+        runs_dir = settings.dbt_runs_dir()
+        sweep_old_runs(runs_dir, keep_days=settings.dbt_artifact_retention_days())
         target_path = invocation_target_path(
-            settings.dbt_runs_dir(), context.run.run_id, context.op_execution_context.op.name,
+            runs_dir, context.run.run_id, context.op_execution_context.op.name,
             uuid.uuid4().hex[:8],
         )
         invocation = dbt.cli(
@@ -46,4 +60,12 @@ def project_dbt_assets() -> AssetsDefinition:
         )
         yield from stream_dbt_events(invocation, single_writer=settings.single_writer_warehouse())
 
-    return _dbt_build
+    return _slice
+
+
+@functools.cache
+def project_dbt_assets() -> list[AssetsDefinition]:
+    """One multi-asset (one Dagster step) per slice of the dbt graph; see lib/dbt/slices.py."""
+    # validate_manifest reads through dagster-dbt's cache: @dbt_assets reuses the same parse.
+    manifest = validate_manifest(dbt_project().manifest_path)
+    return [_build_slice_assets(s) for s in slice_manifest(manifest)]

@@ -10,7 +10,7 @@ MATERIALIZE_ALL_JOB = "materialize_all"
 
 def dbt_definitions() -> Definitions:
     return Definitions(
-        assets=[project_dbt_assets()],
+        assets=project_dbt_assets(),
         jobs=[define_asset_job(MATERIALIZE_ALL_JOB, selection=AssetSelection.all())],
         resources={"dbt": dbt_resource()},
     )

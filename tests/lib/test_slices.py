@@ -1,0 +1,60 @@
+import pytest
+
+from orchestration.lib.dbt.slices import slice_manifest
+from orchestration.settings import ConfigError
+
+
+def _node(uid: str, fqn: list[str], parents: list[str] = (), **dagster_meta) -> tuple:
+    resource_type = uid.split(".")[0]
+    node = {
+        "unique_id": uid,
+        "resource_type": resource_type,
+        "fqn": fqn,
+        "config": {"meta": {"dagster": dagster_meta} if dagster_meta else {}},
+    }
+    return uid, node, list(parents)
+
+
+def _manifest(*entries: tuple) -> dict:
+    return {
+        "nodes": {uid: node for uid, node, _ in entries},
+        "parent_map": {uid: parents for uid, _, parents in entries},
+    }
+
+
+def test_default_slices_are_top_folders_and_loose_seeds_go_together():
+    manifest = _manifest(
+        _node("seed.p.plans", ["p", "plans"]),
+        _node("model.p.stg_a", ["p", "staging", "stg_a"], ["seed.p.plans"]),
+        _node("model.p.stg_b", ["p", "staging", "stg_b"]),
+        _node("model.p.fct", ["p", "marts", "finance", "fct"], ["model.p.stg_a", "model.p.stg_b"]),
+        _node("test.p.not_null_fct_id", ["p", "marts", "not_null_fct_id"], ["model.p.fct"]),
+    )
+    slices = {s.name: s for s in slice_manifest(manifest)}
+    assert set(slices) == {"seeds", "staging", "marts"}
+    assert slices["staging"].unique_ids == {"model.p.stg_a", "model.p.stg_b"}
+    assert slices["staging"].select == "fqn:p.staging.stg_a fqn:p.staging.stg_b"
+    assert slices["marts"].unique_ids == {"model.p.fct"}, "tests are not built nodes"
+
+
+def test_declared_slice_and_ecs_size_come_from_dbt_meta():
+    manifest = _manifest(
+        _node("model.p.a", ["p", "marts", "a"], slice="heavy", ecs_cpu=1024, ecs_memory=4096),
+        _node("model.p.b", ["p", "marts", "b"], slice="heavy", ecs_memory=8192),
+        _node("model.p.c", ["p", "marts", "c"]),
+    )
+    slices = {s.name: s for s in slice_manifest(manifest)}
+    assert slices["heavy"].unique_ids == {"model.p.a", "model.p.b"}
+    assert slices["heavy"].op_tags == {"ecs/cpu": "1024", "ecs/memory": "8192"}
+    assert slices["marts"].op_tags == {}
+
+
+def test_slices_depending_on_each_other_in_a_circle_are_refused_with_the_fix():
+    manifest = _manifest(
+        _node("model.p.a1", ["p", "alpha", "a1"]),
+        _node("model.p.b1", ["p", "beta", "b1"], ["model.p.a1"]),
+        _node("model.p.a2", ["p", "alpha", "a2"], ["model.p.b1"]),
+    )
+    with pytest.raises(ConfigError, match=r"alpha -> beta -> alpha|beta -> alpha -> beta") as error:
+        slice_manifest(manifest)
+    assert "meta.dagster.slice" in str(error.value)
