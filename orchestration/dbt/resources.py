@@ -1,14 +1,13 @@
 """The dbt CLI resource, pointed at the same project the assets were built from."""
 
-from dagster_dbt import DbtCliResource
-
 from orchestration import settings
 from orchestration.dbt.project import dbt_project
+from orchestration.lib.dbt.cli_resource import ProjectDbtCliResource
 
 
-def dbt_resource() -> DbtCliResource:
+def dbt_resource() -> ProjectDbtCliResource:
     project = dbt_project()
-    return DbtCliResource(
+    return ProjectDbtCliResource(
         project_dir=project,
         profiles_dir=str(settings.dbt_profiles_dir()),
         target=settings.dbt_target(),
