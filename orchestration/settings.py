@@ -89,7 +89,6 @@ def dbt_runs_dir() -> Path:
     return _path_setting("DBT_RUNS_DIR", data_dir() / "dbt_runs")
 
 
-
 def single_writer_warehouse() -> bool:
     """Whether the warehouse allows one writer at a time (DuckDB does; Postgres does not care).
 
@@ -116,3 +115,67 @@ def dbt_artifact_retention_days() -> float:
             f"DBT_ARTIFACT_RETENTION_DAYS={raw!r} is not a number of days >= 0. Set e.g. 7."
         )
     return days
+
+
+def landing_url() -> str:
+    """Where raw files arrive, one folder per dbt source table: LANDING_URL.
+
+    `file:///abs/path` (or a plain path) for a local folder, `s3://bucket/prefix` in
+    production; by default the folder `landing` inside DATA_DIR. Returned without a trailing
+    slash, so `<landing>/<table>/<file>` is built the same way for both.
+    """
+    raw = os.environ.get("LANDING_URL", "").strip()
+    if not raw:
+        return (data_dir() / "landing").as_uri()
+    if raw.startswith("s3://"):
+        bucket = raw.removeprefix("s3://").split("/", 1)[0]
+        if not bucket:
+            raise ConfigError(f"LANDING_URL={raw!r} names no bucket: use s3://bucket/prefix.")
+        return raw.rstrip("/")
+    if raw.startswith("file://"):
+        path = Path(raw.removeprefix("file://"))
+        if not path.is_absolute():
+            raise ConfigError(
+                f"LANDING_URL={raw!r}: a file:// URL needs an absolute path (file:///data/landing)."
+            )
+        return path.as_uri()
+    if "://" in raw:
+        raise ConfigError(
+            f"LANDING_URL={raw!r}: only file:// and s3:// landing zones are supported."
+        )
+    return _path_setting("LANDING_URL", data_dir() / "landing").as_uri()
+
+
+def schedule_timezone() -> str:
+    """The IANA timezone every schedule's cron is read in: SCHEDULE_TIMEZONE, default UTC."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = os.environ.get("SCHEDULE_TIMEZONE", "").strip() or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"SCHEDULE_TIMEZONE={name!r} is not an IANA timezone: use e.g. UTC or Europe/Berlin."
+        ) from None
+    return name
+
+
+def _seconds_setting(name: str, default: int, minimum: int) -> int:
+    raw = os.environ.get(name, "").strip() or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} is not a whole number of seconds >= {minimum}.")
+    return value
+
+
+def landing_sensor_interval_seconds() -> int:
+    """How often the landing sensor lists the landing zone (LANDING_SENSOR_INTERVAL_SECONDS)."""
+    return _seconds_setting("LANDING_SENSOR_INTERVAL_SECONDS", default=30, minimum=1)
+
+
+def automation_interval_seconds() -> int:
+    """How often declarative automation is evaluated (AUTOMATION_INTERVAL_SECONDS)."""
+    return _seconds_setting("AUTOMATION_INTERVAL_SECONDS", default=30, minimum=1)

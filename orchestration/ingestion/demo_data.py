@@ -947,16 +947,24 @@ def raw_tables_present(duckdb_path: str | Path, schema: str = "raw") -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Generate deterministic demo SaaS raw data into DuckDB."
+        description="Generate deterministic demo SaaS raw data into DuckDB or a landing zone."
     )
-    parser.add_argument("--duckdb-path", required=True, help="DuckDB database file to write")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--duckdb-path", help="DuckDB database file to write raw tables into")
+    target.add_argument(
+        "--landing-url",
+        help="landing zone (file:///... or s3://bucket/prefix) to put demo batches into; "
+        "ingestion then loads them",
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--accounts", type=int, default=DEFAULT_ACCOUNTS)
     parser.add_argument(
         "--start",
         type=dt.date.fromisoformat,
-        default=DEFAULT_START,
-        help="first day of the product-event window (YYYY-MM-DD)",
+        default=None,
+        help="first day of the product-event window (YYYY-MM-DD); default "
+        f"{DEFAULT_START} for --duckdb-path, and for --landing-url the day that makes the window "
+        "end today (the loader stamps rows with the real load time, which the data then matches)",
     )
     parser.add_argument(
         "--days", type=int, default=DEFAULT_DAYS, help="length of the event window in days"
@@ -965,7 +973,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--if-missing",
         action="store_true",
-        help="do nothing when the database already holds every raw table",
+        help="do nothing when the database already holds every raw table, or when the landing "
+        "zone already holds any file (waiting, loaded or quarantined)",
     )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
@@ -974,15 +983,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.landing_url:
+        return _land(args)
     if args.if_missing and raw_tables_present(args.duckdb_path, schema=args.schema):
         print(f"{args.duckdb_path}: raw tables already present, skipping")  # noqa: T201
         return 0
     tables = generate_demo_tables(
-        seed=args.seed, accounts=args.accounts, start=args.start, days=args.days
+        seed=args.seed, accounts=args.accounts, start=args.start or DEFAULT_START, days=args.days
     )
     counts = write_raw_tables(args.duckdb_path, tables, schema=args.schema)
     for table, count in counts.items():
         print(f"{args.schema}.{table}: {count} rows")  # noqa: T201 - the CLI's summary
+    return 0
+
+
+def _land(args: argparse.Namespace) -> int:
+    """`make land`: demo batches as landing files, for ingestion to load."""
+    from orchestration.ingestion.demo_landing import write_landing_batches
+    from orchestration.ingestion.landing import landing_store
+
+    store = landing_store(args.landing_url)
+    if args.if_missing and not store.is_empty():
+        print(f"{store.url}: the landing zone already holds files, skipping")  # noqa: T201
+        return 0
+    start = args.start or dt.datetime.now(dt.UTC).date() - dt.timedelta(days=args.days)
+    tables = generate_demo_tables(
+        seed=args.seed, accounts=args.accounts, start=start, days=args.days
+    )
+    written = write_landing_batches(store, tables)
+    print(f"{store.url}: {len(written)} demo files, events from {start} on")  # noqa: T201
     return 0
 
 

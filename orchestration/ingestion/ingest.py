@@ -1,0 +1,123 @@
+"""One ingestion pass: every waiting file of some tables loaded, archived or quarantined.
+
+A file is handled exactly once: loaded, it moves to `_loaded/`; rejected, it moves to
+`_quarantine/` with an `.error.txt` note, and nothing retries it (the producer fixes it and
+drops it again). A bad file never stops the good files of the same pass.
+"""
+
+import datetime as dt
+import logging
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from orchestration.ingestion.errors import LandingFileError
+from orchestration.ingestion.landing import LOADED, QUARANTINE, LandingFile, LandingStore
+from orchestration.ingestion.loader import (
+    LEDGER,
+    LoadOutcome,
+    ensure_ledger,
+    ensure_table,
+    load_file,
+    relation,
+)
+from orchestration.ingestion.sources import LandingTable
+
+
+@dataclass
+class TableReport:
+    """What one pass did to one raw table."""
+
+    table: LandingTable
+    loaded: list[LoadOutcome] = field(default_factory=list)
+    skipped: list[LoadOutcome] = field(default_factory=list)
+    rejected: list[LandingFileError] = field(default_factory=list)
+    row_count: int = 0
+    data_version: str = ""
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(outcome.rows for outcome in self.loaded)
+
+
+def ingest(
+    store: LandingStore,
+    tables: Sequence[LandingTable],
+    *,
+    duckdb_path: Path,
+    run_id: str,
+    only: Collection[str] | None = None,
+    log: logging.Logger | logging.LoggerAdapter,
+) -> list[TableReport]:
+    """Load the waiting files of `tables` (only the keys in `only`, if given), in name order."""
+    reports = []
+    duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(duckdb_path)) as con:
+        ensure_ledger(con)
+        for table in tables:
+            report = TableReport(table)
+            waiting = store.list_files(table.folder)
+            if only is not None:
+                gone = set(only) - {f.key for f in waiting}
+                for key in sorted(k for k in gone if k.startswith(f"{table.folder}/")):
+                    log.info(f"{key} is no longer waiting: another run has already handled it.")
+                waiting = [f for f in waiting if f.key in only]
+            for file in waiting:
+                _handle(con, store, table, file, report, run_id=run_id, log=log)
+            # An empty declared table lets dbt build before the first file arrives.
+            ensure_table(con, table)
+            report.row_count, report.data_version = _state(con, table)
+            reports.append(report)
+    return reports
+
+
+def _handle(
+    con: duckdb.DuckDBPyConnection,
+    store: LandingStore,
+    table: LandingTable,
+    file: LandingFile,
+    report: TableReport,
+    *,
+    run_id: str,
+    log: logging.Logger | logging.LoggerAdapter,
+) -> None:
+    loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    try:
+        with store.local_copy(file) as path:
+            outcome = load_file(con, table, file, path, run_id=run_id, loaded_at=loaded_at)
+    except LandingFileError as error:
+        moved_to = store.move(file, QUARANTINE)
+        store.write_bytes(f"{QUARANTINE}/{file.key}.error.txt", _note(error, run_id).encode())
+        log.error(f"Rejected {error} -> quarantined at {moved_to}")
+        report.rejected.append(error)
+        return
+    # Moved only after the load committed: a crash in between leaves the file waiting, and the
+    # ledger then recognises its content and skips it.
+    store.move(file, LOADED)
+    if outcome.skipped:
+        log.info(f"Skipped {file.url}: {outcome.skipped}.")
+        report.skipped.append(outcome)
+    else:
+        log.info(f"Loaded {outcome.rows} rows from {file.url} into {relation(table)}.")
+        report.loaded.append(outcome)
+
+
+def _state(con: duckdb.DuckDBPyConnection, table: LandingTable) -> tuple[int, str]:
+    """The table's row count, and a version that changes exactly when a file is loaded into it."""
+    (rows,) = con.execute(f"select count(*) from {relation(table)}").fetchone()  # type: ignore[misc]
+    (version,) = con.execute(
+        f"select coalesce(md5(string_agg(sha256, ',' order by loaded_at, file_url)), 'empty') "
+        f"from {LEDGER} where table_name = ?",
+        [table.unique_id],
+    ).fetchone()  # type: ignore[misc]
+    return int(rows), str(version)
+
+
+def _note(error: LandingFileError, run_id: str) -> str:
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return (
+        f"{error}\n\nRejected by Dagster run {run_id} at {now}. Nothing from this file was "
+        "loaded. Fix it and drop it into the landing zone again (the same name is fine).\n"
+    )
