@@ -179,3 +179,23 @@ def landing_sensor_interval_seconds() -> int:
 def automation_interval_seconds() -> int:
     """How often declarative automation is evaluated (AUTOMATION_INTERVAL_SECONDS)."""
     return _seconds_setting("AUTOMATION_INTERVAL_SECONDS", default=30, minimum=1)
+
+
+STEP_EXECUTORS = ("multiprocess", "ecs")
+
+
+def step_executor() -> str:
+    """Where a run's steps (the dbt slices) execute: STEP_EXECUTOR, default `multiprocess`.
+
+    `multiprocess`: each step in a process of its own beside the run worker (on a laptop, or
+    inside the run's one ECS task). `ecs`: each step in an ECS task of its own, sized by the
+    slice's `ecs/cpu`/`ecs/memory` op tags (dagster-aws `ecs_executor`); it needs the instance's
+    run launcher to be the EcsRunLauncher (deploy/dagster.yaml).
+    """
+    raw = os.environ.get("STEP_EXECUTOR", "").strip().lower() or "multiprocess"
+    if raw not in STEP_EXECUTORS:
+        raise ConfigError(
+            f"STEP_EXECUTOR={raw!r}: use multiprocess (steps as processes of the run) or ecs "
+            "(each step in its own ECS task; needs the EcsRunLauncher of deploy/dagster.yaml)."
+        )
+    return raw
