@@ -13,12 +13,14 @@ SYSTEM_VENV := .venv-system
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export DATA_DIR ?= $(CURDIR)/data
 export DUCKDB_PATH ?= $(DATA_DIR)/warehouse.duckdb
+# Where raw files arrive (file:// or s3://bucket/prefix); ingestion loads them into DuckDB.
+export LANDING_URL ?= file://$(abspath $(DATA_DIR))/landing
 # dagster-dbt's manifest preparer calls the `dbt` on PATH: make it the code location's.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # Never let uv download an interpreter: use the machine's python3.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install manifest demo-data dev run test lint format bench clean
+.PHONY: install manifest land dev run test lint format bench clean
 
 install: $(VENV)/.installed $(SYSTEM_VENV)/.installed
 
@@ -39,13 +41,14 @@ $(SYSTEM_VENV)/.installed: deploy/system/pyproject.toml deploy/system/uv.lock | 
 manifest: install
 	$(VENV)/bin/python -m orchestration.dbt.project
 
-demo-data: install
-	$(VENV)/bin/python -m orchestration.ingestion.demo_data --duckdb-path $(DUCKDB_PATH) --if-missing
+# Demo batches (CSV, JSON lines, Parquet) into the landing zone, unless it already holds files.
+land: install
+	$(VENV)/bin/python -m orchestration.ingestion.demo_data --landing-url $(LANDING_URL) --if-missing
 
-dev: manifest demo-data
+dev: manifest land
 	$(SYSTEM_VENV)/bin/dagster dev --workspace workspace.yaml --host 127.0.0.1 --port $(DEV_PORT)
 
-run: manifest demo-data
+run: manifest land
 	$(VENV)/bin/python -m orchestration.cli.run
 
 test: install

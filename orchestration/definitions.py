@@ -1,13 +1,35 @@
 """The code location: gathers each concern's definitions and applies global policies."""
 
-from dagster import Definitions
+from dagster import (
+    AssetSelection,
+    AutomationConditionSensorDefinition,
+    DefaultSensorStatus,
+    Definitions,
+)
 
+from orchestration import settings
 from orchestration.dbt.definitions import dbt_definitions
 from orchestration.executors import default_executor
+from orchestration.ingestion.definitions import ingestion_definitions
+
+
+def automation_sensor() -> AutomationConditionSensorDefinition:
+    """Evaluates every asset's automation condition (the dbt models' `eager`): running by
+    default, so models downstream of newly loaded data rebuild without anyone starting it."""
+    return AutomationConditionSensorDefinition(
+        "automation",
+        target=AssetSelection.all(),
+        default_status=DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=settings.automation_interval_seconds(),
+    )
 
 
 def build_definitions() -> Definitions:
-    return Definitions.merge(dbt_definitions(), Definitions(executor=default_executor()))
+    return Definitions.merge(
+        dbt_definitions(),
+        ingestion_definitions(),
+        Definitions(executor=default_executor(), sensors=[automation_sensor()]),
+    )
 
 
 defs = build_definitions()

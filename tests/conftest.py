@@ -52,9 +52,15 @@ class Sandbox:
     def prepare_manifest(self) -> None:
         self.python("-m", "orchestration.dbt.project")
 
-    def load_demo_data(self) -> None:
+    @property
+    def landing_url(self) -> str:
+        """The landing zone: LANDING_URL if the sandbox sets one, else DATA_DIR/landing."""
+        return self.env.get("LANDING_URL") or (Path(self.env["DATA_DIR"]) / "landing").as_uri()
+
+    def load_demo_data(self, *args: str) -> None:
+        """Put the demo batches into the landing zone (`make land`): ingestion loads them."""
         self.python(
-            "-m", "orchestration.ingestion.demo_data", "--duckdb-path", str(self.duckdb_path)
+            "-m", "orchestration.ingestion.demo_data", "--landing-url", self.landing_url, *args
         )
 
 
@@ -110,16 +116,19 @@ def load_definitions(monkeypatch: pytest.MonkeyPatch):
     """Build the code location's Definitions in-process against a sandbox's environment."""
     from orchestration.dbt.assets import project_dbt_assets
     from orchestration.dbt.project import dbt_project
+    from orchestration.ingestion.assets import landing_assets, project_landing_tables
+
+    caches = (dbt_project, project_dbt_assets, project_landing_tables, landing_assets)
 
     def _load(sandbox: Sandbox):
         for name in ("DAGSTER_HOME", "DATA_DIR", "DUCKDB_PATH", "DBT_PROJECT_DIR", "PATH"):
             monkeypatch.setenv(name, sandbox.env[name])
-        dbt_project.cache_clear()
-        project_dbt_assets.cache_clear()
+        for cache in caches:
+            cache.cache_clear()
         from orchestration.definitions import build_definitions
 
         return build_definitions()
 
     yield _load
-    dbt_project.cache_clear()
-    project_dbt_assets.cache_clear()
+    for cache in caches:
+        cache.cache_clear()

@@ -1,9 +1,10 @@
-"""The dbt concern: its assets, checks, resource and jobs."""
+"""The dbt concern: its assets, checks, resource, jobs and schedules."""
 
 from dagster import AssetSelection, Definitions, define_asset_job
 
 from orchestration.dbt.assets import project_dbt_assets
 from orchestration.dbt.resources import dbt_resource
+from orchestration.dbt.schedules import dbt_schedules
 
 MATERIALIZE_ALL_JOB = "materialize_all"
 
@@ -13,4 +14,5 @@ def dbt_definitions() -> Definitions:
         assets=project_dbt_assets(),
         jobs=[define_asset_job(MATERIALIZE_ALL_JOB, selection=AssetSelection.all())],
         resources={"dbt": dbt_resource()},
+        schedules=dbt_schedules(),
     )

@@ -1,9 +1,11 @@
 """How dbt resources become Dagster assets: the project's one translator."""
 
+import functools
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dagster import AssetSpec
+from dagster import AssetSelection, AssetSpec, AutomationCondition, BetaWarning
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
 
@@ -28,6 +30,35 @@ class ProjectTranslator(DagsterDbtTranslator):
             group_name=_group_for(props),
             owners=_owners_for(props) or spec.owners,
         )
+
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]):
+        """Models, seeds and snapshots rebuild once anything upstream of them has updated.
+
+        `meta.dagster.automation: false` opts a node out (schedules still build it).
+        """
+        if dbt_resource_props["resource_type"] not in ("model", "seed", "snapshot"):
+            return None
+        if _meta(dbt_resource_props).get("dagster", {}).get("automation", True) is False:
+            return None
+        return eager_after_upstream()
+
+
+@functools.cache
+def eager_after_upstream() -> AutomationCondition:
+    """Dagster's `eager()`, except that sources loaded outside Dagster never block it.
+
+    `eager()` waits while any dependency is missing, and a source that Dagster does not load
+    (an external asset, never materialized) is missing forever: its models would never run.
+    Such sources neither block nor trigger; the landing-ingested ones (real assets) do both.
+    `eager()` keeps its other guards: nothing launches while a dependency or the asset itself
+    is in a run in progress, so a second batch folds into the next run instead of overlapping.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BetaWarning)  # include_sources: beta, and what we mean
+        loaded_elsewhere = AssetSelection.all(include_sources=True) - AssetSelection.all()
+    return AutomationCondition.eager().replace(
+        "any_deps_missing", AutomationCondition.any_deps_missing().ignore(loaded_elsewhere)
+    )
 
 
 def _meta(props: Mapping[str, Any]) -> Mapping[str, Any]:

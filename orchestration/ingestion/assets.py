@@ -1,0 +1,132 @@
+"""The raw tables behind the dbt sources, as assets loaded from the landing zone.
+
+Their asset keys are the dbt source asset keys (from the manifest, through the translator), so
+the lineage reads landing -> raw -> staging -> marts. One subsettable multi-asset loads them:
+a run selects the tables it loads, and its config may name the exact files (the landing sensor
+does); without files it loads everything waiting for the selected tables.
+"""
+
+import functools
+
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    AssetSpec,
+    Config,
+    DataVersion,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    TableColumn,
+    TableSchema,
+    multi_asset,
+)
+from dagster_dbt.dbt_manifest import validate_manifest
+from pydantic import Field
+
+from orchestration import settings
+from orchestration.dbt.assets import pool_for
+from orchestration.dbt.project import dbt_project
+from orchestration.ingestion.ingest import TableReport, ingest
+from orchestration.ingestion.landing import landing_store
+from orchestration.ingestion.sources import LandingTable, landing_tables
+from orchestration.lib.dbt.slices import DbtSlice
+
+LANDING_OP = "landing_ingestion"
+
+
+class LandingLoadConfig(Config):
+    files: list[str] = Field(
+        default=[],
+        description="Landing files to load, as '<table folder>/<file name>'. Empty: every file "
+        "waiting in the landing zone for the selected tables.",
+    )
+
+
+def warehouse_writer_pool() -> str:
+    """The pool the dbt steps hold on a single-writer warehouse: ingestion writes DuckDB too.
+
+    Asked of the dbt concern rather than restated, so the two can never drift apart: with one
+    slot, an ingestion step and a dbt step never wait on each other's DuckDB write lock.
+    """
+    any_slice = DbtSlice(name=LANDING_OP, unique_ids=frozenset(), select="")
+    return pool_for(any_slice, single_writer=True)
+
+
+@functools.cache
+def project_landing_tables() -> tuple[LandingTable, ...]:
+    """The opted-in dbt source tables of the project's manifest (cached, like the dbt assets)."""
+    return tuple(landing_tables(validate_manifest(dbt_project().manifest_path)))
+
+
+def _spec(table: LandingTable, landing_url: str) -> AssetSpec:
+    where = f"{landing_url}/{table.folder}/"
+    return AssetSpec(
+        key=table.asset_key,
+        description=f"{table.description}\n\nLoaded from `{where}` by landing ingestion.".strip(),
+        group_name="landing",
+        kinds={"duckdb"},
+        skippable=True,
+        metadata={
+            "dagster/table_name": f"{table.schema}.{table.identifier}",
+            "dagster/column_schema": TableSchema(
+                columns=[TableColumn(name, data_type) for name, data_type in table.columns]
+            ),
+            "landing/folder": MetadataValue.url(where),
+            "landing/primary_key": ", ".join(table.primary_key) or "(append)",
+        },
+    )
+
+
+@functools.cache
+def landing_assets() -> AssetsDefinition | None:
+    """The ingestion multi-asset, or None when no dbt source opts into landing ingestion."""
+    tables = project_landing_tables()
+    if not tables:
+        return None
+    by_key = {table.asset_key: table for table in tables}
+
+    @multi_asset(
+        name=LANDING_OP,
+        specs=[_spec(table, settings.landing_url()) for table in tables],
+        can_subset=True,
+        pool=warehouse_writer_pool(),
+    )
+    def _ingest(context: AssetExecutionContext, config: LandingLoadConfig):
+        selected = [by_key[key] for key in sorted(context.selected_asset_keys) if key in by_key]
+        reports = ingest(
+            landing_store(settings.landing_url()),
+            selected,
+            duckdb_path=settings.duckdb_path(),
+            run_id=context.run.run_id,
+            only=set(config.files) if config.files else None,
+            log=context.log,
+        )
+        for report in reports:
+            if report.rejected and not report.loaded:
+                continue  # nothing new landed in this table: it is not materialized
+            yield MaterializeResult(
+                asset_key=report.table.asset_key,
+                metadata=_metadata(report),
+                data_version=DataVersion(report.data_version),
+            )
+        rejected = [error for report in reports for error in report.rejected]
+        if rejected:
+            raise Failure(
+                description=f"{len(rejected)} landing file(s) rejected and quarantined:\n"
+                + "\n".join(f"- {error}" for error in rejected),
+                metadata={"quarantined": [error.url for error in rejected]},
+                allow_retries=False,  # the files are quarantined: a retry has nothing to load
+            )
+
+    return _ingest
+
+
+def _metadata(report: TableReport) -> dict:
+    return {
+        "dagster/row_count": MetadataValue.int(report.row_count),
+        "rows_loaded": MetadataValue.int(report.rows_loaded),
+        "files_loaded": [outcome.file.name for outcome in report.loaded],
+        "files_skipped": [f"{o.file.name}: {o.skipped}" for o in report.skipped],
+        "files_quarantined": [error.url for error in report.rejected],
+    }
