@@ -1,0 +1,74 @@
+"""The ingestion asset run by Dagster: materializations, row counts, and a failing bad batch."""
+
+import pytest
+from dagster import AssetKey, DagsterEventType, DagsterInstance, RunConfig
+
+from orchestration.ingestion.assets import LANDING_OP, LandingLoadConfig
+from orchestration.ingestion.definitions import LANDING_JOB
+from tests.ingestion.conftest import drop, event_line, subscriptions_csv
+
+EVENTS, SUBSCRIPTIONS = AssetKey(["saas", "events"]), AssetKey(["saas", "subscriptions"])
+
+
+@pytest.fixture
+def run_landing_job(parsed_demo_sandbox, load_definitions, landing, tmp_path, monkeypatch):
+    defs = load_definitions(parsed_demo_sandbox)
+    monkeypatch.setenv("LANDING_URL", landing.url)
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    job = defs.resolve_job_def(LANDING_JOB)
+    with DagsterInstance.ephemeral() as instance:
+
+        def run(keys, files=()):
+            config = RunConfig(ops={LANDING_OP: LandingLoadConfig(files=list(files))})
+            result = job.execute_in_process(
+                run_config=config, instance=instance, asset_selection=keys, raise_on_error=False
+            )
+            return result, instance
+
+        yield run
+
+
+def test_a_bad_file_fails_the_run_naming_it_while_the_good_table_materializes(
+    run_landing_job, landing
+):
+    good = drop(landing, "events/2026-05-01T0300.jsonl", event_line("evt_1") + "\n")
+    bad = drop(
+        landing,
+        "subscriptions/2026-05-01T0300.csv",
+        subscriptions_csv("sub_1,acc_1,team,2026-01-01,,five,active"),
+    )
+    result, instance = run_landing_job([EVENTS, SUBSCRIPTIONS], [good.key, bad.key])
+
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
+    message = failure.step_failure_data.error.message  # type: ignore[union-attr]
+    assert f'{bad.url}: line 2, column "seats"' in message
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert materialized == {EVENTS}
+    event = instance.get_latest_materialization_event(EVENTS)
+    assert event and event.asset_materialization
+    metadata = event.asset_materialization.metadata
+    assert metadata["dagster/row_count"].value == 1
+    assert metadata["files_loaded"].value == [good.name]
+
+
+def test_without_a_file_list_every_waiting_file_loads_and_empty_tables_still_materialize(
+    run_landing_job, landing
+):
+    drop(landing, "events/2026-05-01T0300.jsonl", event_line("evt_1") + "\n")
+    drop(landing, "events/2026-05-02T0300.jsonl", event_line("evt_2") + "\n")
+    result, instance = run_landing_job([EVENTS, SUBSCRIPTIONS])
+
+    assert result.success
+    versions = {}
+    for key, rows in ((EVENTS, 2), (SUBSCRIPTIONS, 0)):
+        event = instance.get_latest_materialization_event(key)
+        assert event and event.asset_materialization
+        assert event.asset_materialization.metadata["dagster/row_count"].value == rows
+        versions[key] = event.asset_materialization.tags.get("dagster/data_version")
+
+    # Nothing new: materialized again (a full run's dbt steps need it), same data version.
+    result, instance = run_landing_job([EVENTS])
+    event = instance.get_latest_materialization_event(EVENTS)
+    assert result.success and event and event.asset_materialization
+    assert event.asset_materialization.tags.get("dagster/data_version") == versions[EVENTS]
