@@ -103,8 +103,11 @@ def landing_assets() -> AssetsDefinition | None:
             log=context.log,
         )
         for report in reports:
-            if report.rejected and not report.loaded:
-                continue  # nothing new landed in this table: it is not materialized
+            # Named files (a sensor run, or its re-execution): only a table that took some of
+            # them changed. Otherwise (a full run) every selected table is materialized, so
+            # the dbt steps after it run, unless all that waited for it was rejected.
+            if not report.loaded and (config.files or report.rejected):
+                continue
             yield MaterializeResult(
                 asset_key=report.table.asset_key,
                 metadata=_metadata(report),

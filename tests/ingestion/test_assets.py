@@ -72,3 +72,15 @@ def test_without_a_file_list_every_waiting_file_loads_and_empty_tables_still_mat
     event = instance.get_latest_materialization_event(EVENTS)
     assert result.success and event and event.asset_materialization
     assert event.asset_materialization.tags.get("dagster/data_version") == versions[EVENTS]
+
+
+def test_re_running_a_sensor_run_whose_files_are_handled_materializes_nothing(
+    run_landing_job, landing
+):
+    file = drop(landing, "events/2026-05-01T0300.jsonl", event_line("evt_1") + "\n")
+    first, _ = run_landing_job([EVENTS], [file.key])
+    again, _ = run_landing_job([EVENTS], [file.key])  # e.g. re-executed from the UI
+
+    assert first.success and again.success
+    assert len(first.get_asset_materialization_events()) == 1
+    assert again.get_asset_materialization_events() == []
