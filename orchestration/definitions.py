@@ -11,6 +11,7 @@ from orchestration import settings
 from orchestration.dbt.definitions import dbt_definitions
 from orchestration.executors import default_executor
 from orchestration.ingestion.definitions import ingestion_definitions
+from orchestration.retries import run_retry_tags
 
 
 def automation_sensor() -> AutomationConditionSensorDefinition:
@@ -21,6 +22,7 @@ def automation_sensor() -> AutomationConditionSensorDefinition:
         target=AssetSelection.all(),
         default_status=DefaultSensorStatus.RUNNING,
         minimum_interval_seconds=settings.automation_interval_seconds(),
+        run_tags=run_retry_tags(),
     )
 
 

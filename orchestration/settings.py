@@ -199,3 +199,23 @@ def step_executor() -> str:
             "(each step in its own ECS task; needs the EcsRunLauncher of deploy/dagster.yaml)."
         )
     return raw
+
+
+def run_max_retries() -> int:
+    """How many times a failed run is retried automatically (RUN_MAX_RETRIES, default 1)."""
+    raw = os.environ.get("RUN_MAX_RETRIES", "1")
+    if not raw.isdigit():
+        raise ConfigError(f"RUN_MAX_RETRIES={raw!r} is not a whole number >= 0. Set e.g. 1.")
+    return int(raw)
+
+
+def run_retry_on_model_failure() -> bool:
+    """Whether SQL/model failures are retried too, or only infrastructure failures (crashes).
+
+    RUN_RETRY_ON_MODEL_FAILURE=false (default): a model that failed on its SQL will fail again
+    until someone fixes it, so only crashed or lost run workers are retried automatically.
+    """
+    raw = os.environ.get("RUN_RETRY_ON_MODEL_FAILURE", "false").strip().lower()
+    if raw not in ("true", "false"):
+        raise ConfigError(f"RUN_RETRY_ON_MODEL_FAILURE={raw!r}: use true or false.")
+    return raw == "true"

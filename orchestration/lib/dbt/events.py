@@ -1,10 +1,12 @@
 """Turning one dbt invocation into Dagster events, with row counts and artifact locations."""
 
 import contextlib
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
 from dagster import AssetMaterialization, MetadataValue, Output, get_dagster_logger
+from dagster._core.errors import DagsterExecutionInterruptedError
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 
 logger = get_dagster_logger()
@@ -30,7 +32,16 @@ def stream_dbt_events(invocation: DbtCliInvocation, *, single_writer: bool) -> I
     held: list[Any] = []
     failure: BaseException | None = None
     try:
-        held.extend(invocation.stream())
+        for event in invocation.stream():
+            held.append(event)
+    except DagsterExecutionInterruptedError:
+        # The run is being terminated. dagster-dbt has sent dbt SIGINT (dbt then cancels its
+        # open queries); make sure it is gone, report the models it finished, and stop. Rows are
+        # not counted: a stop should be prompt.
+        _stop_dbt(invocation)
+        for event in held:
+            yield _with_metadata(event, {"dbt/artifacts": artifacts})
+        raise
     except Exception as error:  # dbt failed: report what did succeed, then fail the step.
         failure = error
     counts = _count_rows(invocation, held)
@@ -42,6 +53,19 @@ def stream_dbt_events(invocation: DbtCliInvocation, *, single_writer: bool) -> I
         yield _with_metadata(event, metadata)
     if failure is not None:
         raise failure
+
+
+def _stop_dbt(invocation: DbtCliInvocation, grace_seconds: float = 10) -> None:
+    """Leave no orphan dbt behind, and so no lock on the warehouse file."""
+    process = invocation.process
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _unique_id(event: Any) -> str | None:
@@ -67,8 +91,10 @@ def _count_rows(invocation: DbtCliInvocation, events: list[Any]) -> dict[str, in
         node = nodes.get(unique_id or "", {})
         # Views are skipped: counting one re-runs its whole query, which can cost as much as the
         # model itself; dagster-dbt's own row counts skip them for the same reason.
-        if isinstance(event, Output | AssetMaterialization) and node.get("relation_name") and (
-            node.get("config", {}).get("materialized") not in ("view", "ephemeral")
+        if (
+            isinstance(event, Output | AssetMaterialization)
+            and node.get("relation_name")
+            and (node.get("config", {}).get("materialized") not in ("view", "ephemeral"))
         ):
             relations[str(unique_id)] = node["relation_name"]
     if not relations:
@@ -78,7 +104,9 @@ def _count_rows(invocation: DbtCliInvocation, events: list[Any]) -> dict[str, in
         # dbt resolves relative paths in profiles.yml against the project directory.
         with contextlib.chdir(invocation.project_dir), adapter.connection_named("row_counts"):
             for unique_id, relation in relations.items():
-                _, table = adapter.execute(f"select count(*) as row_count from {relation}", fetch=True)
+                _, table = adapter.execute(
+                    f"select count(*) as row_count from {relation}", fetch=True
+                )
                 counts[unique_id] = int(table.rows[0][0])
     except Exception:  # Row counts are metadata: never fail a successful build over them.
         logger.warning("Could not count rows after the dbt invocation.", exc_info=True)
