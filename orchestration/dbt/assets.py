@@ -20,7 +20,8 @@ class DbtBuildConfig(Config):
     """Run-time knobs a user can set from the launchpad."""
 
     full_refresh: bool = False
-    dbt_vars: dict[str, str] = {}
+    # Pydantic copies field defaults per instance, so a shared mutable default is safe here.
+    dbt_vars: dict[str, str] = {}  # noqa: RUF012
 
 
 def pool_for(dbt_slice: DbtSlice, *, single_writer: bool) -> str:
@@ -50,7 +51,9 @@ def _build_slice_assets(dbt_slice: DbtSlice) -> AssetsDefinition:
         runs_dir = settings.dbt_runs_dir()
         sweep_old_runs(runs_dir, keep_days=settings.dbt_artifact_retention_days())
         target_path = invocation_target_path(
-            runs_dir, context.run.run_id, context.op_execution_context.op.name,
+            runs_dir,
+            context.run.run_id,
+            context.op_execution_context.op.name,
             uuid.uuid4().hex[:8],
         )
         invocation = dbt.cli(

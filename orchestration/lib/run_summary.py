@@ -59,6 +59,8 @@ def format_summary(outcomes: list[AssetOutcome]) -> str:
     for o in outcomes:
         rows = "" if o.rows is None else str(o.rows)
         seconds = "" if o.seconds is None else f"{o.seconds:.2f}"
-        checks = f"{o.checks_passed} passed" + (f", {o.checks_failed} FAILED" if o.checks_failed else "")
+        checks = f"{o.checks_passed} passed" + (
+            f", {o.checks_failed} FAILED" if o.checks_failed else ""
+        )
         lines.append(f"{o.asset:<{width}}  {o.status:<16}  {rows:>9}  {seconds:>8}  {checks}")
     return "\n".join(lines)

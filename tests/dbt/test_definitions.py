@@ -19,12 +19,16 @@ def test_asset_graph_equals_the_manifest(parsed_demo_sandbox, load_definitions):
     }
     key_of = {uid: AssetKey(node["name"]) for uid, node in built.items()}
     key_of.update(
-        {uid: AssetKey([src["source_name"], src["name"]]) for uid, src in manifest["sources"].items()}
+        {
+            uid: AssetKey([src["source_name"], src["name"]])
+            for uid, src in manifest["sources"].items()
+        }
     )
     materializable = {key for key in graph.get_all_asset_keys() if graph.get(key).is_materializable}
     # Sources that opt into landing ingestion (meta.dagster.landing) are loaded by Dagster too.
     landing = {
-        key_of[uid] for uid, src in manifest["sources"].items()
+        key_of[uid]
+        for uid, src in manifest["sources"].items()
         if src["config"]["meta"].get("dagster", {}).get("landing")
     }
     assert materializable == set(key_of[uid] for uid in built) | landing
@@ -46,7 +50,8 @@ def test_marts_carry_owners_and_groups_from_dbt(parsed_demo_sandbox, load_defini
     manifest = manifest_of(Path(parsed_demo_sandbox.env["DBT_PROJECT_DIR"]))
     graph = load_definitions(parsed_demo_sandbox).resolve_asset_graph()
     marts = [
-        n for n in manifest["nodes"].values()
+        n
+        for n in manifest["nodes"].values()
         if n["resource_type"] == "model" and n["fqn"][1] == "marts"
     ]
     assert marts

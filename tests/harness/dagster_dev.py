@@ -46,7 +46,9 @@ class DevServer:
     def log_tail(self, chars: int = 4000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:]
 
-    def launch_assets(self, asset_keys: Sequence[Sequence[str]], tags: Mapping[str, str] = {}) -> str:
+    def launch_assets(
+        self, asset_keys: Sequence[Sequence[str]], tags: Mapping[str, str] | None = None
+    ) -> str:
         """Launch a run of these assets as the UI's Materialize button does; return its id."""
         params = {
             "selector": {
@@ -57,7 +59,9 @@ class DevServer:
                 "assetCheckSelection": [],
             },
             "mode": "default",
-            "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},
+            "executionMetadata": {
+                "tags": [{"key": k, "value": v} for k, v in (tags or {}).items()]
+            },
         }
         result = self.graphql(LAUNCH_RUN, {"params": params})["data"]["launchRun"]
         assert result["__typename"] == "LaunchRunSuccess", result
@@ -83,7 +87,11 @@ def make_dev(env: Mapping[str, str], log_path: Path) -> Iterator[DevServer]:
     with log_path.open("w") as log:
         # Its own session, so make, dagster dev, the daemon and code servers stop together.
         process = subprocess.Popen(
-            ["make", "dev"], cwd=REPO_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+            ["make", "dev"],
+            cwd=REPO_ROOT,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         try:

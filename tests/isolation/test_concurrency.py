@@ -2,6 +2,7 @@
 
 import time
 from collections import defaultdict
+from itertools import pairwise
 from pathlib import Path
 
 from dagster import DagsterEventType, DagsterRunStatus
@@ -70,8 +71,8 @@ def test_four_overlapping_runs_all_succeed_without_overlap_or_lock_errors(dev_st
     # Every model built by two runs was built one run after the other, never at once.
     for asset, spans in windows.items():
         spans.sort()
-        for (_, first_end, first_run), (second_start, _, second_run) in zip(spans, spans[1:]):
-            assert first_end <= second_start, f"{asset} built at once by {first_run} and {second_run}"
+        for (_, first_end, first_run), (second_start, _, second_run) in pairwise(spans):
+            assert first_end <= second_start, f"{asset}: built by {first_run} and {second_run}"
     assert any(len(spans) > 1 for spans in windows.values()), "the selections did overlap"
 
     # Each run wrote its dbt artifacts to folders of its own, which still hold run_results.json.

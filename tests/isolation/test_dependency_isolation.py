@@ -17,7 +17,9 @@ def test_system_environment_cannot_import_dbt_but_the_workspace_materializes(dev
         assert probe.returncode != 0 and "ModuleNotFoundError" in probe.stderr, module
     webserver = subprocess.run(
         [str(SYSTEM_PYTHON), "-c", "import dagster, dagster_webserver; print(dagster.__version__)"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert webserver.stdout.strip() == "1.13.27"
 
@@ -25,7 +27,8 @@ def test_system_environment_cannot_import_dbt_but_the_workspace_materializes(dev
     # location's interpreter (workspace.yaml executable_path): the marts hold rows.
     with duckdb.connect(str(dev_stack.sandbox.duckdb_path), read_only=True) as con:
         marts = [
-            node["name"] for node in dev_stack.manifest["nodes"].values()
+            node["name"]
+            for node in dev_stack.manifest["nodes"].values()
             if node["resource_type"] == "model" and node["fqn"][1] == "marts"
         ]
         for mart in marts:

@@ -35,9 +35,25 @@ def test_materialization_succeeds_with_a_read_only_project_directory(tmp_path):
         'shift && exec "$@"'
     )
     result = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
-         str(project), sys.executable, "-m", "orchestration.cli.run"],
-        cwd=REPO_ROOT, env=sandbox.env, capture_output=True, text=True, timeout=600,
+        [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            script,
+            "sh",
+            str(project),
+            sys.executable,
+            "-m",
+            "orchestration.cli.run",
+        ],
+        cwd=REPO_ROOT,
+        env=sandbox.env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -6,14 +6,15 @@ from dagster import DagsterEventType
 def test_full_run_is_several_steps_each_in_its_own_process(dev_stack):
     with dev_stack.sandbox.instance() as instance:
         starts = [
-            entry for entry in instance.all_logs(dev_stack.full_run_id)
+            entry
+            for entry in instance.all_logs(dev_stack.full_run_id)
             if entry.dagster_event and entry.dagster_event.event_type == DagsterEventType.STEP_START
         ]
         step_pids = {entry.step_key: entry.dagster_event.pid for entry in starts}
         run_worker_pids = {
-            entry.dagster_event.pid for entry in instance.all_logs(dev_stack.full_run_id)
-            if entry.dagster_event
-            and entry.dagster_event.event_type == DagsterEventType.RUN_START
+            entry.dagster_event.pid
+            for entry in instance.all_logs(dev_stack.full_run_id)
+            if entry.dagster_event and entry.dagster_event.event_type == DagsterEventType.RUN_START
         }
     print(f"full run: {len(step_pids)} steps, {dev_stack.full_run_seconds:.1f}s")
     assert len(step_pids) > 1

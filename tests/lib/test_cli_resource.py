@@ -20,4 +20,4 @@ def test_version_of_the_sibling_dbt_is_read_without_running_it(monkeypatch):
 
     monkeypatch.setattr(dagster_dbt.core.resource, "check_output", no_subprocess)
     resource = ProjectDbtCliResource(project_dir=str(TINY_PROJECT), dbt_executable=SIBLING_DBT)
-    assert f"installed: {resource._cli_version}" in reported  # noqa: SLF001
+    assert f"installed: {resource._cli_version}" in reported

@@ -42,7 +42,8 @@ def test_group_is_the_innermost_folder_and_owner_comes_from_meta():
 
 def test_bare_owner_name_becomes_a_team_and_explicit_group_wins():
     node = _model(
-        "stg_y", ["pkg", "staging", "stg_y"],
+        "stg_y",
+        ["pkg", "staging", "stg_y"],
         meta={"owner": "analytics", "dagster": {"group": "core"}},
     )
     spec = ProjectTranslator().get_asset_spec(_manifest(node), node["unique_id"], None)

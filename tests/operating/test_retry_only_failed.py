@@ -5,7 +5,9 @@ from dagster import DagsterRunStatus
 
 REEXECUTE = """
 mutation Reexecute($parentRunId: String!) {
-  launchRunReexecution(reexecutionParams: {parentRunId: $parentRunId, strategy: FROM_ASSET_FAILURE}) {
+  launchRunReexecution(
+    reexecutionParams: {parentRunId: $parentRunId, strategy: FROM_ASSET_FAILURE}
+  ) {
     __typename
     ... on LaunchRunSuccess { run { runId } }
     ... on PythonError { message }

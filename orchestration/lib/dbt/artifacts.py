@@ -22,5 +22,7 @@ def sweep_old_runs(runs_dir: Path, *, keep_days: float, now: float | None = None
             shutil.rmtree(run_dir, ignore_errors=True)
             removed.append(run_dir)
     if removed:
-        get_dagster_logger().info(f"Removed {len(removed)} dbt run folders older than {keep_days} days.")
+        get_dagster_logger().info(
+            f"Removed {len(removed)} dbt run folders older than {keep_days} days."
+        )
     return removed

@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any
 
 
-def dbt_build_args(*, full_refresh: bool = False, dbt_vars: Mapping[str, Any] | None = None) -> list[str]:
+def dbt_build_args(
+    *, full_refresh: bool = False, dbt_vars: Mapping[str, Any] | None = None
+) -> list[str]:
     """Arguments for `dbt build`; selection is added by dagster-dbt from the asset subset."""
     args = ["build"]
     if full_refresh:

@@ -73,7 +73,9 @@ def slice_manifest(manifest: Mapping[str, Any]) -> list[DbtSlice]:
             name=name,
             unique_ids=frozenset(ids),
             select=" ".join(sorted(f"fqn:{fqn}" for fqn in fqns[name])),
-            op_tags={f"ecs/{k.removeprefix('ecs_')}": str(v) for k, v in sizes.get(name, {}).items()},
+            op_tags={
+                f"ecs/{k.removeprefix('ecs_')}": str(v) for k, v in sizes.get(name, {}).items()
+            },
         )
         for name, ids in sorted(members.items())
     ]
@@ -95,7 +97,7 @@ def _raise_on_cycles(manifest: Mapping[str, Any], members: Mapping[str, Iterable
         if name in done:
             return
         if name in visiting:
-            cycle = [*visiting[visiting.index(name):], name]
+            cycle = [*visiting[visiting.index(name) :], name]
             raise ConfigError(
                 "dbt slices depend on each other in a circle: "
                 + " -> ".join(cycle)
