@@ -5,12 +5,21 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dagster import AssetSelection, AssetSpec, AutomationCondition, BetaWarning
+from dagster import (
+    AssetSelection,
+    AssetSpec,
+    AutomationCondition,
+    BetaWarning,
+    FreshnessPolicy,
+)
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
+
+from orchestration.lib.dbt.sla import freshness_policy_from_meta
 
 
 class ProjectTranslator(DagsterDbtTranslator):
-    """Groups from folders, owners from `meta.owner`; keys, tags and descriptions from dbt.
+    """Groups from folders, owners from `meta.owner`, freshness SLAs from `meta.freshness_sla`;
+    keys, tags and descriptions from dbt.
 
     Nothing here names a model: every decision reads the manifest, so any dbt project works.
     """
@@ -29,6 +38,7 @@ class ProjectTranslator(DagsterDbtTranslator):
         return spec.replace_attributes(
             group_name=_group_for(props),
             owners=_owners_for(props) or spec.owners,
+            freshness_policy=_freshness_policy_for(props) or spec.freshness_policy,
         )
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]):
@@ -92,3 +102,9 @@ def _owners_for(props: Mapping[str, Any]) -> list[str] | None:
     owners = [owner] if isinstance(owner, str) else list(owner)
     # Dagster owners are e-mail addresses or `team:<name>`; a bare name in dbt means a team.
     return [o if "@" in o or o.startswith("team:") else f"team:{o}" for o in owners]
+
+
+def _freshness_policy_for(props: Mapping[str, Any]) -> FreshnessPolicy | None:
+    """The SLA of `meta.freshness_sla` (lib/dbt/sla.py) as a Dagster freshness policy."""
+    where = f"{props['unique_id']} ({props.get('original_file_path', '?')})"
+    return freshness_policy_from_meta(_meta(props), where)
