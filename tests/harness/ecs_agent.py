@@ -41,10 +41,17 @@ Signals: ``docker stop`` signals the container's PID 1 only, so by default SIGTE
 the main process; ``signal_process_group=True`` sends them to its whole process group instead.
 
 Not emulated: cpu/memory limits are recorded, not enforced; only the first container definition
-runs (moto models one container per task, so sidecars are ignored); the image, ``user``,
+runs (moto models one container per task, so sidecars are ignored); the image (unless an
+``ImageProfile`` stands in for it, see below), ``user``,
 ``mountPoints`` and networking are ignored (tasks share the host's loopback); there are no
 task-role credentials endpoint — tasks use the static fake keys. ``stoppedReason`` texts for
 StopTask without a reason ("Task stopped by user") and for exits are the harness's wording.
+
+Images: a task whose container names an image listed in ``images`` gets that ``ImageProfile``,
+which stands in for what the image would provide: its ``ENV`` (applied below the task
+definition's environment, as Docker does), its ``WORKDIR`` (unless the container sets
+``workingDirectory``) and how its commands map to local executables (e.g. the system image's
+``dagster-daemon`` -> ``.venv-system/bin/dagster-daemon``). Other images run as before.
 """
 
 from __future__ import annotations
@@ -94,6 +101,15 @@ def docker_exit_code(returncode: int) -> int:
     return 128 - returncode if returncode < 0 else returncode
 
 
+@dataclass(frozen=True)
+class ImageProfile:
+    """What one container image provides, for tasks whose container names it (see module doc)."""
+
+    env: Mapping[str, str] = field(default_factory=dict)
+    cwd: str | None = None
+    rewrite_command: Callable[[Sequence[str]], list[str]] | None = None
+
+
 @dataclass
 class AgentTask:
     """One ECS task as the agent ran it. Read-only for tests (use ``EcsAgent.tasks``)."""
@@ -121,6 +137,7 @@ class AgentTask:
     metadata_uri: str
     docker_id: str
     picked_up_at: float  # time.time() when the agent saw the task
+    image: str | None = None  # the container definition's image
     pid: int | None = None
     started_at: float | None = None  # time.time() when the process was started
     stopped_at: float | None = None
@@ -252,6 +269,7 @@ class EcsAgent:
         signal_process_group: bool = False,
         max_tasks: int = 50,
         echo_output: bool = False,
+        images: Mapping[str, ImageProfile] | None = None,
     ) -> None:
         """
         Args:
@@ -269,6 +287,7 @@ class EcsAgent:
             max_tasks: refuse (stop with a failure reason) tasks beyond this many, so a runaway
                 launcher cannot fork-bomb the machine.
             echo_output: also copy task output to this process's stderr (debugging).
+            images: image name -> the ``ImageProfile`` standing in for it (see module doc).
         """
         self._server = server
         self._cluster = cluster
@@ -280,6 +299,7 @@ class EcsAgent:
         self._signal_group = signal_process_group
         self._max_tasks = max_tasks
         self._echo = echo_output
+        self._images = dict(images or {})
 
         self._ecs = server.client("ecs")
         self._logs = server.client("logs")
@@ -467,6 +487,10 @@ class EcsAgent:
         env: dict[str, str] = {k: os.environ[k] for k in _HOST_ENV_KEYS if k in os.environ}
         env.update(self._server.env)
         env.update(self._base_env)
+        profile = self._images.get(cdef.get("image") or "")
+        if profile is not None:
+            env.update(profile.env)
+        rewrite = (profile.rewrite_command if profile else None) or self._rewrite
         for item in cdef.get("environment") or []:
             env[item["name"]] = item["value"]
         for item in cover.get("environment") or []:
@@ -496,7 +520,7 @@ class EcsAgent:
             started_by=task.get("startedBy", ""),
             tags={t["key"]: t.get("value", "") for t in task.get("tags") or []},
             command=command,
-            argv=self._rewrite(command) if command else [],
+            argv=rewrite(command) if command else [],
             env=env,
             secret_names=[s["name"] for s in cdef.get("secrets") or []],
             cpu=str(overrides.get("cpu") or td.get("cpu") or "") or None,
@@ -511,6 +535,7 @@ class EcsAgent:
             metadata_uri=metadata_uri,
             docker_id=docker_id,
             picked_up_at=time.time(),
+            image=cdef.get("image"),
         )
         stop_timeout = float(cdef.get("stopTimeout") or self._stop_timeout)
         rt = _TaskRuntime(info, cdef, stop_timeout)
@@ -556,7 +581,7 @@ class EcsAgent:
         env.setdefault("AWS_REGION", self._server.region)
         env.setdefault("AWS_DEFAULT_REGION", self._server.region)
 
-        cwd = cdef.get("workingDirectory") or self._cwd
+        cwd = cdef.get("workingDirectory") or (profile.cwd if profile else None) or self._cwd
         try:
             proc = subprocess.Popen(
                 info.argv,
