@@ -3,7 +3,7 @@
 import functools
 import uuid
 
-from dagster import AssetExecutionContext, AssetsDefinition, Config
+from dagster import AssetExecutionContext, AssetsDefinition, Config, DagsterEventType
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dbt.dbt_manifest import validate_manifest
 
@@ -14,6 +14,7 @@ from orchestration.lib.dbt.cli_args import dbt_build_args, invocation_target_pat
 from orchestration.lib.dbt.events import stream_dbt_events
 from orchestration.lib.dbt.slices import DbtSlice, slice_manifest
 from orchestration.lib.dbt.translator import ProjectTranslator
+from orchestration.lib.orphan_guard import interrupt_when_gone
 
 
 class DbtBuildConfig(Config):
@@ -61,9 +62,21 @@ def _build_slice_assets(dbt_slice: DbtSlice) -> AssetsDefinition:
             context=context,
             target_path=target_path,
         )
-        yield from stream_dbt_events(invocation, single_writer=settings.single_writer_warehouse())
+        with interrupt_when_gone(_local_run_worker_pid(context)):
+            yield from stream_dbt_events(
+                invocation, single_writer=settings.single_writer_warehouse()
+            )
 
     return _slice
+
+
+def _local_run_worker_pid(context: AssetExecutionContext) -> int | None:
+    """The pid of this run's worker when steps run beside it (not in ECS tasks of their own)."""
+    if settings.step_executor() == "ecs":
+        return None
+    starts = context.instance.all_logs(context.run.run_id, of_type=DagsterEventType.RUN_START)
+    event = starts[0].dagster_event if starts else None
+    return event.pid if event else None
 
 
 @functools.cache

@@ -47,18 +47,24 @@ class DevServer:
         return self.log_path.read_text(errors="replace")[-chars:]
 
     def launch_assets(
-        self, asset_keys: Sequence[Sequence[str]], tags: Mapping[str, str] | None = None
+        self,
+        asset_keys: Sequence[Sequence[str]],
+        tags: Mapping[str, str] | None = None,
+        *,
+        job_name: str = "__ASSET_JOB",
+        run_config: Mapping | None = None,
     ) -> str:
         """Launch a run of these assets as the UI's Materialize button does; return its id."""
         params = {
             "selector": {
                 "repositoryLocationName": "dbt_project",
                 "repositoryName": "__repository__",
-                "jobName": "__ASSET_JOB",
+                "jobName": job_name,
                 "assetSelection": [{"path": list(key)} for key in asset_keys],
                 "assetCheckSelection": [],
             },
             "mode": "default",
+            "runConfigData": dict(run_config or {}),
             "executionMetadata": {
                 "tags": [{"key": k, "value": v} for k, v in (tags or {}).items()]
             },

@@ -19,7 +19,10 @@ MODELS = {
     "fragile": "select id from {{ ref('base') }}",
     "after_fragile": "select count(*) as n from {{ ref('fragile') }}",
     # Billions of multiply-adds: long enough to be stopped mid-query, interruptible by DuckDB.
-    "slow": "select sum(a.range * b.range) as s from range(400000) a cross join range(400000) b",
+    "slow": (
+        "select sum(a.range * b.range) as s from range({{ var('slow_side', 400000) }}) a"
+        " cross join range({{ var('slow_side', 400000) }}) b"
+    ),
 }
 
 

@@ -1,0 +1,63 @@
+"""Crashes: a run worker killed with SIGKILL is marked failed, its dbt does not run on as an
+orphan, and the run-retry policy launches a new run that completes."""
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import psutil
+from dagster import DagsterEventType, DagsterRunStatus
+
+from tests.harness.dagster_dev import wait_for
+
+# A few seconds of cross join: long enough to be mid-query when the worker dies.
+QUICKER_SLOW = {"ops": {"dbt_models": {"config": {"dbt_vars": {"slow_side": "60000"}}}}}
+
+
+def _dbt_alive(project: Path) -> list[psutil.Process]:
+    alive = []
+    for process in psutil.process_iter(["cmdline", "environ"]):
+        try:
+            cmdline = " ".join(process.info["cmdline"] or [])
+            env = process.info["environ"] or {}
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        if "dbt" in cmdline and " build" in cmdline and env.get("DBT_PROJECT_DIR") == str(project):
+            alive.append(process)
+    return alive
+
+
+def test_killed_run_worker_is_failed_and_retried_to_success(ops_stack):
+    run_id = ops_stack.server.launch_assets(
+        [["base"], ["slow"]], job_name="materialize_all", run_config=QUICKER_SLOW
+    )
+    runs_dir = Path(ops_stack.sandbox.env["DATA_DIR"]) / "dbt_runs" / run_id
+
+    def slow_started():
+        text = "".join(log.read_text(errors="replace") for log in runs_dir.glob("*/dbt.log"))
+        return "model main.slow" in text
+
+    wait_for(slow_started, timeout=180, interval=0.2, what="dbt to reach the slow model")
+    with ops_stack.sandbox.instance() as instance:
+        (start,) = instance.all_logs(run_id, of_type=DagsterEventType.RUN_START)
+        worker_pid = start.dagster_event.pid
+        killed_at = time.monotonic()
+        os.kill(worker_pid, signal.SIGKILL)
+
+        failed = ops_stack.wait_finished(run_id, timeout=120)
+        marked_failed_after = time.monotonic() - killed_at
+        assert failed.status == DagsterRunStatus.FAILURE
+
+        def retry_run():
+            run = instance.get_run_by_id(run_id)
+            retry_id = run.tags.get("dagster/auto_retry_run_id") if run else None
+            return retry_id
+
+        retry_id = wait_for(retry_run, timeout=120, interval=0.5, what="the automatic retry")
+    retry = ops_stack.wait_finished(retry_id, timeout=300)
+    print(f"killed run worker marked failed after {marked_failed_after:.1f}s")
+
+    assert retry.status == DagsterRunStatus.SUCCESS
+    assert "slow" in ops_stack.materialized(retry_id)
+    assert not _dbt_alive(ops_stack.project), "an orphan dbt outlived its run worker"
