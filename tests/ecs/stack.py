@@ -233,6 +233,13 @@ class Deployment:
         except TimeoutError as e:
             raise TimeoutError(f"{e}\n{self.debug_output(run_id)}") from None
 
+    def dbt_node_started(self, run_id: str) -> bool:
+        """Has dbt started building a node in this run (its JSON log says NodeStart)?"""
+        return any(
+            '"name": "NodeStart"' in log.read_text(errors="replace")
+            for log in (self.dbt_runs_dir / run_id).glob("*/dbt.log")
+        )
+
     def run_tasks(self, run_id: str) -> list[AgentTask]:
         """Every ECS task of this run (the run worker's and, with ecs_executor, the steps')."""
         return [t for t in self.agent.tasks if t.tags.get("dagster/run_id") == run_id]
@@ -361,17 +368,21 @@ def _prepare_project(root: Path, gate: Path) -> Path:
     return project
 
 
-def _build_time_manifest(project: Path, env: Mapping[str, str]) -> None:
+def _start_build_time_manifest(env: Mapping[str, str]) -> subprocess.Popen[str]:
     """The code-location image's build step (deploy/code-location.Dockerfile), run here."""
-    result = subprocess.run(
+    return subprocess.Popen(
         [sys.executable, "-m", "orchestration.dbt.project"],
         cwd=REPO_ROOT,
         env={**os.environ, **env},
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
-        timeout=180,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _finish_build_time_manifest(build: subprocess.Popen[str], project: Path) -> None:
+    output, _ = build.communicate(timeout=180)
+    assert build.returncode == 0, output
     assert (project / "target" / "manifest.json").is_file()
 
 
@@ -422,6 +433,29 @@ def deployment(root: Path) -> Iterator[Deployment]:
             os.environ.pop(key, None)
 
         t0 = time.monotonic()
+        # The "images": what the Dockerfiles would put in place. The dbt parse of the image
+        # build runs while Postgres and moto start.
+        gate = root / "slow_model.gate"
+        project = _prepare_project(root, gate)
+        data_dir = root / "data"
+        data_dir.mkdir()
+        duckdb_path = data_dir / "warehouse.duckdb"
+        dbt_runs_dir = data_dir / "dbt_runs"
+        # deploy/code-location.Dockerfile ENV (paths of this machine instead of the image's).
+        code_env = {
+            "PATH": f"{CODE_VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            "PYTHONUNBUFFERED": "1",
+            "DBT_PROJECT_DIR": str(project),
+            "DATA_DIR": str(data_dir),
+            "DBT_RUNS_DIR": str(dbt_runs_dir),
+        }
+        # As the Dockerfile does: the values profiles.yml reads are the run-time ones, so dbt's
+        # partial parse file from the build stays valid ("profile has changed" otherwise).
+        build = _start_build_time_manifest(
+            {**code_env, "DBT_TARGET": "local", "DUCKDB_PATH": str(duckdb_path)}
+        )
+        stack.callback(build.kill)
+
         pg = EmbeddedPostgres(database="dagster", password=uuid.uuid4().hex)
         pg.start()
         stack.callback(pg.stop)
@@ -446,34 +480,14 @@ def deployment(root: Path) -> Iterator[Deployment]:
         for bucket in (COMPUTE_LOGS_BUCKET, LANDING_BUCKET):
             moto.client("s3").create_bucket(Bucket=bucket)
 
-        # The "images": what the Dockerfiles would put in place.
-        gate = root / "slow_model.gate"
-        project = _prepare_project(root, gate)
-        data_dir = root / "data"
-        data_dir.mkdir()
-        duckdb_path = data_dir / "warehouse.duckdb"
-        dbt_runs_dir = data_dir / "dbt_runs"
         dagster_home = root / "dagster_home"  # system image: $DAGSTER_HOME/dagster.yaml
         dagster_home.mkdir()
         (dagster_home / "dagster.yaml").symlink_to(DEPLOY / "dagster.yaml")
         system_app = root / "system_app"  # system image: WORKDIR with workspace.yaml
         system_app.mkdir()
         (system_app / "workspace.yaml").symlink_to(DEPLOY / "workspace.yaml")
-        # deploy/code-location.Dockerfile ENV (paths of this machine instead of the image's).
-        code_env = {
-            "PATH": f"{CODE_VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-            "PYTHONUNBUFFERED": "1",
-            "DBT_PROJECT_DIR": str(project),
-            "DATA_DIR": str(data_dir),
-            "DBT_RUNS_DIR": str(dbt_runs_dir),
-        }
-        t = time.monotonic()
-        # As the Dockerfile does: the values profiles.yml reads are the run-time ones, so dbt's
-        # partial parse file from the build stays valid ("profile has changed" otherwise).
-        _build_time_manifest(
-            project, {**code_env, "DBT_TARGET": "local", "DUCKDB_PATH": str(duckdb_path)}
-        )
-        timings["build_time_manifest_s"] = time.monotonic() - t
+        _finish_build_time_manifest(build, project)
+        timings["build_time_manifest_done_s"] = time.monotonic() - t0
 
         webserver_port, code_server_port = free_port(), free_port()
         values = {
