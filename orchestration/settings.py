@@ -219,3 +219,67 @@ def run_retry_on_model_failure() -> bool:
     if raw not in ("true", "false"):
         raise ConfigError(f"RUN_RETRY_ON_MODEL_FAILURE={raw!r}: use true or false.")
     return raw == "true"
+
+
+def alerts_dir() -> Path:
+    """Where the default notifier writes one JSON file per alert: ALERTS_DIR, $DATA_DIR/alerts."""
+    return _path_setting("ALERTS_DIR", data_dir() / "alerts")
+
+
+def alert_webhook_url() -> str | None:
+    """ALERT_WEBHOOK_URL: alerts are also POSTed there as JSON (a Slack incoming webhook works).
+
+    Unset: alerts go to the log and to ALERTS_DIR only. A secret in production (the URL is the
+    credential of a Slack webhook): inject it from the secret store, never commit it.
+    """
+    from urllib.parse import urlsplit
+
+    raw = os.environ.get("ALERT_WEBHOOK_URL", "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            "ALERT_WEBHOOK_URL is not an http(s) URL with a host: set it to the webhook's full "
+            "URL, e.g. https://hooks.slack.com/services/..., or unset it to alert to files only."
+        )
+    return raw
+
+
+def alert_webhook_timeout_seconds() -> int:
+    """How long one webhook POST may take (ALERT_WEBHOOK_TIMEOUT_SECONDS, default 10)."""
+    return _seconds_setting("ALERT_WEBHOOK_TIMEOUT_SECONDS", default=10, minimum=1)
+
+
+def alert_sensor_interval_seconds() -> int:
+    """How often the alert sensors look for failed runs and breached SLAs (default 60 s)."""
+    return _seconds_setting("ALERT_SENSOR_INTERVAL_SECONDS", default=60, minimum=1)
+
+
+def source_freshness_cron() -> str | None:
+    """When `dbt source freshness` is checked: SOURCE_FRESHNESS_CRON, default every hour at :30.
+
+    Read in SCHEDULE_TIMEZONE. `off` leaves the check to be run by hand from the UI.
+    """
+    from dagster._utils.schedules import is_valid_cron_string  # what ScheduleDefinition runs
+
+    raw = os.environ.get("SOURCE_FRESHNESS_CRON", "").strip() or "30 * * * *"
+    if raw.lower() == "off":
+        return None
+    if not is_valid_cron_string(raw):
+        raise ConfigError(
+            f"SOURCE_FRESHNESS_CRON={raw!r} is not a cron expression: use e.g. '30 * * * *' "
+            "(hourly at :30) or off."
+        )
+    return raw
+
+
+def dagster_ui_url() -> str | None:
+    """DAGSTER_UI_URL: where people open the Dagster UI; alerts then link to the run or asset."""
+    raw = os.environ.get("DAGSTER_UI_URL", "").strip().rstrip("/")
+    if raw and not raw.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"DAGSTER_UI_URL={raw!r} is not an http(s) URL: set it to the UI's address, "
+            "e.g. https://dagster.example.com, or unset it."
+        )
+    return raw or None

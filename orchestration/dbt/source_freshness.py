@@ -1,0 +1,137 @@
+"""dbt source freshness as asset checks on the source assets, run on a schedule.
+
+Each source table with a dbt `freshness` and a `loaded_at_field` gets one check,
+`dbt_source_freshness`, on its asset (a landing-ingested table or an external source). One
+`dbt source freshness` over the selected sources reports them all: `pass` passes, `warn` fails
+with WARN severity, `error` (stale: older than `error_after`) and runtime errors fail with
+ERROR severity; a dbt that could not run at all fails every selected check with its error,
+never the run. The schedule runs every check on SOURCE_FRESHNESS_CRON; like any Dagster check,
+they also run after their source asset is loaded (a landing run, `materialize_all`), which
+tells at once whether what was loaded is recent. The alert sensor (orchestration/alerts)
+alerts once per stale spell of a source.
+"""
+
+import functools
+import uuid
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSpec,
+    AssetSelection,
+    DefaultScheduleStatus,
+    Definitions,
+    MetadataValue,
+    ScheduleDefinition,
+    define_asset_job,
+    multi_asset_check,
+)
+from dagster_dbt import DbtCliResource
+from dagster_dbt.dbt_manifest import validate_manifest
+
+from orchestration import settings
+from orchestration.dbt.assets import pool_for
+from orchestration.dbt.project import dbt_project
+from orchestration.lib.dbt.cli_args import invocation_target_path
+from orchestration.lib.dbt.slices import DbtSlice
+from orchestration.lib.dbt.source_freshness import (
+    CHECK_NAME,
+    freshness_sources,
+    outcome_for,
+    results_by_source,
+    source_freshness_args,
+)
+
+SOURCE_FRESHNESS_JOB = "dbt_source_freshness"
+_STEP = "dbt_source_freshness"
+
+
+def _pool() -> str | None:
+    """DuckDB: dbt opens the file for writing even to read it, so take the writers' pool."""
+    if not settings.single_writer_warehouse():
+        return None
+    return pool_for(DbtSlice(name=_STEP, unique_ids=frozenset(), select=""), single_writer=True)
+
+
+@functools.cache
+def source_freshness_checks() -> AssetChecksDefinition | None:
+    """The checks, or None when no dbt source declares a freshness to check."""
+    project = dbt_project()
+    sources = freshness_sources(validate_manifest(project.manifest_path))
+    if not sources:
+        return None
+
+    @multi_asset_check(
+        name=_STEP,
+        specs=[
+            AssetCheckSpec(CHECK_NAME, asset=source.asset_key, description=source.description)
+            for source in sources
+        ],
+        can_subset=True,
+        pool=_pool(),
+    )
+    def _check(context: AssetCheckExecutionContext, dbt: DbtCliResource):
+        chosen = {key.asset_key for key in context.selected_asset_check_keys}
+        selected = [source for source in sources if source.asset_key in chosen]
+        target_path = invocation_target_path(
+            settings.dbt_runs_dir(), context.run.run_id, _STEP, uuid.uuid4().hex[:8]
+        )
+        invocation = dbt.cli(
+            source_freshness_args(selected),
+            manifest=project.manifest_path,
+            target_path=target_path,
+            raise_on_error=False,  # a stale source exits 1: that is a result, not a failure
+        )
+        # dbt's log names the sources whose query failed; sources.json leaves them out.
+        log_events = [event.raw_event for event in invocation.stream_raw_events()]
+        sources_json, missing = None, "dbt source freshness returned no result for this source"
+        if (target_path / "sources.json").is_file():
+            sources_json = invocation.get_artifact("sources.json")
+        else:  # dbt did not get as far as checking (a profile or connection error)
+            missing = f"dbt source freshness did not run (no sources.json); see {target_path}"
+            context.log.error(missing)
+        results = results_by_source(sources_json, log_events)
+        for source in selected:
+            outcome = outcome_for(source, results.get(source.unique_id), missing=missing)
+            if not outcome.passed:
+                context.log.warning(f"{source.selector}: {outcome.status}")
+            yield AssetCheckResult(
+                asset_key=source.asset_key,
+                check_name=CHECK_NAME,
+                passed=outcome.passed,
+                severity=outcome.severity,
+                metadata={
+                    **outcome.metadata,
+                    "dbt/artifacts": MetadataValue.path(str(target_path)),
+                },
+            )
+
+    return _check
+
+
+def source_freshness_definitions() -> Definitions:
+    """The checks, a job running all of them and its schedule (SOURCE_FRESHNESS_CRON)."""
+    checks = source_freshness_checks()
+    if checks is None:
+        return Definitions()
+    job = define_asset_job(
+        SOURCE_FRESHNESS_JOB,
+        selection=AssetSelection.checks(checks),
+        description="dbt source freshness of every source that declares one.",
+    )
+    cron = settings.source_freshness_cron()
+    schedules = []
+    if cron:
+        schedules.append(
+            ScheduleDefinition(
+                name=SOURCE_FRESHNESS_JOB,
+                cron_schedule=cron,
+                job=job,
+                execution_timezone=settings.schedule_timezone(),
+                default_status=DefaultScheduleStatus.RUNNING,
+                description=f"`{cron}` ({settings.schedule_timezone()}): dbt source freshness. "
+                "Set by SOURCE_FRESHNESS_CRON.",
+            )
+        )
+    return Definitions(asset_checks=[checks], jobs=[job], schedules=schedules)
