@@ -8,7 +8,9 @@ from dagster import (
 )
 
 from orchestration import settings
+from orchestration.alerts.definitions import alert_definitions
 from orchestration.dbt.definitions import dbt_definitions
+from orchestration.dbt.source_freshness import source_freshness_definitions
 from orchestration.executors import default_executor
 from orchestration.ingestion.definitions import ingestion_definitions
 from orchestration.retries import run_retry_tags
@@ -30,6 +32,8 @@ def build_definitions() -> Definitions:
     return Definitions.merge(
         dbt_definitions(),
         ingestion_definitions(),
+        source_freshness_definitions(),
+        alert_definitions(),
         Definitions(executor=default_executor(), sensors=[automation_sensor()]),
     )
 
