@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from dagster import AssetKey
+
 # The policy type that `FreshnessPolicy.time_window` returns; dagster does not export it.
 from dagster._core.definitions.freshness import TimeWindowFreshnessPolicy
 
