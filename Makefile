@@ -20,7 +20,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # Never let uv download an interpreter: use the machine's python3.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install manifest land dev run test lint format bench clean
+.PHONY: install manifest land dev run test lint format bench clean images
 
 install: $(VENV)/.installed $(SYSTEM_VENV)/.installed
 
@@ -66,3 +66,9 @@ format: install
 
 clean:
 	rm -rf $(VENV) $(SYSTEM_VENV) $(TOOLS) data dbt_project/target
+
+# The two production images (deploy/, README "Deploying to ECS"); needs a container engine.
+IMAGE_TAG ?= $(shell git rev-parse --short HEAD)
+images:
+	docker build -f deploy/system.Dockerfile --build-arg UV_VERSION=$(UV_VERSION) -t dagster-dbt-system:$(IMAGE_TAG) .
+	docker build -f deploy/code-location.Dockerfile --build-arg UV_VERSION=$(UV_VERSION) -t dagster-dbt-code:$(IMAGE_TAG) .
