@@ -338,12 +338,17 @@ def test_terminate_from_the_ui_stops_the_task_and_dbt_and_cancels_the_run(
 def test_killed_task_fails_the_run_and_a_retry_succeeds_in_a_new_task(deploy: Deployment) -> None:
     """SIGKILL of a run task's process (as the OOM killer would): run monitoring marks the run
     FAILED, run retries launch a new run in a new ECS task, and it succeeds, even though the
-    killed step still held the single-writer pool slot."""
+    killed step still held the single-writer pool slot.
+
+    The run carries the code location's retry tags, as its jobs, schedules and sensors' runs do.
+    """
     from dagster import DagsterRunStatus, RunsFilter
+
+    from orchestration.retries import run_retry_tags
 
     deploy.gate.touch()
     try:
-        run_id = deploy.launch(["slow"])
+        run_id = deploy.launch(["slow"], tags=run_retry_tags())
         task = deploy.run_task(run_id)
         wait_until(lambda: deploy.dbt_node_started(run_id), 90, "dbt to start its node")
         t_kill = time.time()
