@@ -5,9 +5,13 @@ from collections import defaultdict
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
 from dagster import DagsterEventType, DagsterRunStatus
 
 from orchestration.lib.dbt.slices import slice_manifest
+
+# All tests on one `make dev` stack run in the same xdist worker, so the stack starts once.
+pytestmark = pytest.mark.xdist_group("dev_stack")
 
 STEP_END = {DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
 

@@ -1,6 +1,10 @@
 """Run and step isolation: a full run is several steps, each in its own process."""
 
+import pytest
 from dagster import DagsterEventType
+
+# All tests on one `make dev` stack run in the same xdist worker, so the stack starts once.
+pytestmark = pytest.mark.xdist_group("dev_stack")
 
 
 def test_full_run_is_several_steps_each_in_its_own_process(dev_stack):

@@ -7,9 +7,13 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 from dagster import DagsterEventType, DagsterRunStatus
 
 from tests.harness.dagster_dev import wait_for
+
+# All tests on one `make dev` stack run in the same xdist worker, so the stack starts once.
+pytestmark = pytest.mark.xdist_group("ops_stack")
 
 # A few seconds of cross join: long enough to be mid-query when the worker dies.
 QUICKER_SLOW = {"ops": {"dbt_models": {"config": {"dbt_vars": {"slow_side": "60000"}}}}}

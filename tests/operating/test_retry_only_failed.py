@@ -1,7 +1,11 @@
 """Retry only what failed: re-execution from asset failure rebuilds the failed model and its
 downstream, and not the upstream siblings that had succeeded."""
 
+import pytest
 from dagster import DagsterRunStatus
+
+# All tests on one `make dev` stack run in the same xdist worker, so the stack starts once.
+pytestmark = pytest.mark.xdist_group("ops_stack")
 
 REEXECUTE = """
 mutation Reexecute($parentRunId: String!) {

@@ -6,9 +6,13 @@ from pathlib import Path
 
 import duckdb
 import psutil
+import pytest
 from dagster import DagsterRunStatus
 
 from tests.harness.dagster_dev import wait_for
+
+# All tests on one `make dev` stack run in the same xdist worker, so the stack starts once.
+pytestmark = pytest.mark.xdist_group("ops_stack")
 
 TERMINATE = """
 mutation Terminate($runId: String!) {
