@@ -1,5 +1,6 @@
 """The alert for a failed run: which run, which steps failed and why, what was not built."""
 
+import re
 from collections.abc import Sequence
 
 from dagster import DagsterEvent, DagsterEventType, DagsterInstance, DagsterRun
@@ -10,9 +11,34 @@ from orchestration.alerts.notifiers import Alert
 _MAX_LISTED = 20
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_DBT_ERRORS = "Errors parsed from dbt logs:"
+# dbt's own heading of one node's error, e.g. "Runtime Error in model fct_x (models/fct_x.sql)".
+_DBT_NODE_ERROR = re.compile(r"^\w[\w ]* Error in \w+ \S+ \(.*\)$")
+
+
 def _first_line(text: str | None, limit: int = 300) -> str:
     line = next((part.strip() for part in (text or "").splitlines() if part.strip()), "")
     return line[:limit]
+
+
+def error_summary(message: str | None, limit: int = 500) -> str:
+    """What went wrong, in one line: dbt's own error for each failed node, else the first line.
+
+    A failed dbt step's message starts with dagster-dbt's "The dbt CLI process ... failed"; the
+    useful part is dbt's heading and first line per failed node, after "Errors parsed from dbt
+    logs:".
+    """
+    text = _ANSI.sub("", message or "")
+    if _DBT_ERRORS not in text:
+        return _first_line(text, limit)
+    lines = [line.strip() for line in text.split(_DBT_ERRORS, 1)[1].splitlines() if line.strip()]
+    errors = [
+        f"{line}: {lines[i + 1]}" if i + 1 < len(lines) else line
+        for i, line in enumerate(lines)
+        if _DBT_NODE_ERROR.match(line)
+    ]
+    return "; ".join(errors)[:limit] or _first_line(text, limit)
 
 
 def _keys_of(instance: DagsterInstance, run_id: str, event_type: DagsterEventType) -> set[str]:
@@ -67,7 +93,7 @@ def run_failure_alert(
     for event in step_failures:
         data = event.step_failure_data
         error = data.error.message if data and data.error else event.message
-        steps.append(f"{event.step_key}: {_first_line(error)}")
+        steps.append(f"{event.step_key}: {error_summary(error)}")
     details: dict[str, object] = {
         "run_id": run.run_id,
         "job": run.job_name,

@@ -43,7 +43,8 @@ from orchestration.lib.dbt.source_freshness import (
     source_freshness_args,
 )
 
-SOURCE_FRESHNESS_JOB = "dbt_source_freshness"
+SOURCE_FRESHNESS_JOB = "source_freshness_job"
+SOURCE_FRESHNESS_SCHEDULE = "source_freshness"
 _STEP = "dbt_source_freshness"
 
 
@@ -125,7 +126,7 @@ def source_freshness_definitions() -> Definitions:
     if cron:
         schedules.append(
             ScheduleDefinition(
-                name=SOURCE_FRESHNESS_JOB,
+                name=SOURCE_FRESHNESS_SCHEDULE,
                 cron_schedule=cron,
                 job=job,
                 execution_timezone=settings.schedule_timezone(),

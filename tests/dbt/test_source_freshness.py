@@ -18,7 +18,9 @@ ORDERS, CUSTOMERS, PAYMENTS = (
 def test_sources_with_a_dbt_freshness_get_a_check_and_others_do_not(
     freshness_sandbox, load_definitions
 ):
-    graph = load_definitions(freshness_sandbox).resolve_asset_graph()
+    defs = load_definitions(freshness_sandbox)
+    defs.get_repository_def().load_all_definitions()  # what a code server does: names clash here
+    graph = defs.resolve_asset_graph()
     checked = {key.asset_key for key in graph.asset_check_keys if key.name == CHECK_NAME}
     assert checked == {ORDERS, CUSTOMERS, PAYMENTS}  # not refunds: it sets `freshness: null`
     description = graph.get_check_spec(AssetCheckKey(ORDERS, CHECK_NAME)).description or ""
