@@ -329,8 +329,8 @@ class Deployment:
 
         wait_until(beating, timeout, "the daemon's heartbeats", poll=0.25)
 
-    def stop_default_running_sensors(self) -> list[str]:
-        """Stop the sensors that run by default (automation), as a user would in the UI.
+    def stop_sensors(self) -> list[str]:
+        """Stop every sensor of the code location, as a user would in the UI.
 
         Only the tests' own runs must happen; the automation sensor would materialize every
         missing asset on its first tick. Done through the instance before the daemon starts.
@@ -586,7 +586,7 @@ def deployment(root: Path) -> Iterator[Deployment]:
         deploy.wait_code_server()
         timings["code_server_ready_s"] = time.monotonic() - t
         t = time.monotonic()
-        timings["sensors_stopped"] = len(deploy.stop_default_running_sensors())
+        timings["sensors_stopped"] = len(deploy.stop_sensors())
         deploy.start_service_task("webserver", deploy.register("webserver"))
         deploy.start_service_task("daemon", deploy.register("daemon"))
         deploy.wait_webserver()
