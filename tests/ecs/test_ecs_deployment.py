@@ -393,14 +393,18 @@ def test_rolling_out_step_executor_ecs_runs_each_dbt_slice_in_its_own_sized_task
     system_before = {s: deploy.services[s] for s in ("webserver", "daemon")}
     revision = deploy.register("code-server", STEP_EXECUTOR="ecs")
     assert revision.endswith(":2")
+    t_rollout = time.monotonic()
     deploy.stop_service_task("code-server")
     deploy.start_service_task("code-server", revision)
     deploy.wait_code_server()
+    deploy.timings["code_server_rollout_s"] = time.monotonic() - t_rollout
     reloaded = deploy.graphql(RELOAD_LOCATION, {"name": LOCATION})["reloadRepositoryLocation"]
     assert reloaded["locationOrLoadError"]["__typename"] == "RepositoryLocation", reloaded
 
     run_id = deploy.launch(["seeds", "models"])
+    t_run = time.monotonic()
     run = deploy.wait_for_run(run_id, timeout=180)
+    deploy.timings["step_per_task_run_s"] = time.monotonic() - t_run
     assert run.status == DagsterRunStatus.SUCCESS, deploy.debug_output(run_id)
 
     tasks = deploy.run_tasks(run_id)
