@@ -46,6 +46,10 @@ from tests.ecs.stack import (
 )
 from tests.harness.ecs_agent import AgentTask
 
+# One deployment per module: under xdist (--dist loadgroup) all these tests share one worker,
+# so it starts once and the tests run in this order (the last one rolls out a new revision).
+pytestmark = pytest.mark.xdist_group("ecs_deployment")
+
 DEPLOY_DAGSTER_YAML = yaml.safe_load((DEPLOY / "dagster.yaml").read_text())
 RUN_RESOURCES = DEPLOY_DAGSTER_YAML["run_launcher"]["config"]["run_resources"]
 
