@@ -5,13 +5,17 @@ Each source table with a dbt `freshness` and a `loaded_at_field` gets one check,
 `dbt source freshness` over the selected sources reports them all: `pass` passes, `warn` fails
 with WARN severity, `error` (stale: older than `error_after`) and runtime errors fail with
 ERROR severity; a dbt that could not run at all fails every selected check with its error,
-never the run. The schedule runs every check on SOURCE_FRESHNESS_CRON; like any Dagster check,
-they also run after their source asset is loaded (a landing run, `materialize_all`), which
-tells at once whether what was loaded is recent. The alert sensor (orchestration/alerts)
-alerts once per stale spell of a source.
+never the run. The schedule runs every check on SOURCE_FRESHNESS_CRON, and the UI's "Execute
+checks" runs them on demand; the alert sensor (orchestration/alerts) alerts once per stale
+spell of a source.
+
+Dagster also plans a check into every run that materializes its asset: a landing run, or
+`materialize_all`. There the check returns at once without running dbt (it is then shown as
+skipped in that run): `dbt source freshness` costs seconds and holds the warehouse's writer
+pool, which would slow every landing load and the models waiting on it, for an answer the
+schedule gives anyway.
 """
 
-import functools
 import uuid
 
 from dagster import (
@@ -19,7 +23,9 @@ from dagster import (
     AssetCheckResult,
     AssetChecksDefinition,
     AssetCheckSpec,
+    AssetKey,
     AssetSelection,
+    DagsterEventType,
     DefaultScheduleStatus,
     Definitions,
     MetadataValue,
@@ -55,7 +61,6 @@ def _pool() -> str | None:
     return pool_for(DbtSlice(name=_STEP, unique_ids=frozenset(), select=""), single_writer=True)
 
 
-@functools.cache
 def source_freshness_checks() -> AssetChecksDefinition | None:
     """The checks, or None when no dbt source declares a freshness to check."""
     project = dbt_project()
@@ -74,7 +79,15 @@ def source_freshness_checks() -> AssetChecksDefinition | None:
     )
     def _check(context: AssetCheckExecutionContext, dbt: DbtCliResource):
         chosen = {key.asset_key for key in context.selected_asset_check_keys}
-        selected = [source for source in sources if source.asset_key in chosen]
+        loading = _loaded_by_this_run(context)
+        selected = [s for s in sources if s.asset_key in chosen and s.asset_key not in loading]
+        if loading & chosen:
+            context.log.info(
+                "Not checked in this run, which loads them (see the module docstring): "
+                + ", ".join(sorted(k.to_user_string() for k in loading & chosen))
+            )
+        if not selected:
+            return
         target_path = invocation_target_path(
             settings.dbt_runs_dir(), context.run.run_id, _STEP, uuid.uuid4().hex[:8]
         )
@@ -109,6 +122,17 @@ def source_freshness_checks() -> AssetChecksDefinition | None:
             )
 
     return _check
+
+
+def _loaded_by_this_run(context: AssetCheckExecutionContext) -> set[AssetKey]:
+    records = context.instance.get_records_for_run(
+        context.run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION_PLANNED
+    ).records
+    return {
+        record.event_log_entry.dagster_event.asset_key
+        for record in records
+        if record.event_log_entry.dagster_event and record.event_log_entry.dagster_event.asset_key
+    }
 
 
 def source_freshness_definitions() -> Definitions:

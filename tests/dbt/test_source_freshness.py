@@ -2,9 +2,10 @@
 whose `_loaded_at` values the test writes (stale: 30 days old, fresh: 5 minutes old, against
 dbt windows of 24 h / 48 h; no table at all for shop.payments)."""
 
-from dagster import AssetCheckKey, AssetCheckSeverity, AssetKey
+from dagster import AssetCheckKey, AssetCheckSeverity, AssetKey, DagsterEventType, DagsterInstance
 
 from orchestration.dbt.source_freshness import SOURCE_FRESHNESS_JOB
+from orchestration.ingestion.definitions import LANDING_JOB
 from orchestration.lib.dbt.source_freshness import CHECK_NAME
 from tests.alerts.drills import freshness_sandbox, parsed_freshness_project, write_all_raw
 
@@ -53,3 +54,24 @@ def test_stale_source_fails_with_error_severity_fresh_passes_and_a_missing_table
     assert broken.severity == AssetCheckSeverity.ERROR
     assert broken.metadata["status"].value == "runtime error"
     assert "payments does not exist" in str(broken.metadata["error"].value)
+
+
+def test_a_run_that_loads_a_source_skips_its_freshness_check_without_running_dbt(
+    parsed_demo_sandbox, load_definitions, tmp_path, monkeypatch
+):
+    """Dagster plans the check into the landing run; it must not cost a dbt invocation there."""
+    defs = load_definitions(parsed_demo_sandbox)
+    (tmp_path / "landing").mkdir()
+    monkeypatch.setenv("LANDING_URL", (tmp_path / "landing").as_uri())
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("DBT_RUNS_DIR", str(tmp_path / "dbt_runs"))
+    events = AssetKey(["saas", "events"])
+    with DagsterInstance.ephemeral() as instance:
+        result = defs.resolve_job_def(LANDING_JOB).execute_in_process(
+            instance=instance, asset_selection=[events]
+        )
+    assert result.success
+    steps = {e.step_key for e in result.all_events if e.event_type == DagsterEventType.STEP_SUCCESS}
+    assert "dbt_source_freshness" in steps  # planned by Dagster with the asset it checks
+    assert result.get_asset_check_evaluations() == []
+    assert not list((tmp_path / "dbt_runs").glob("*/dbt_source_freshness-*"))
