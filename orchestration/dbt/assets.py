@@ -5,6 +5,7 @@ import uuid
 
 from dagster import AssetExecutionContext, AssetsDefinition, Config, DagsterEventType
 from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt.asset_utils import DAGSTER_DBT_UNIQUE_ID_METADATA_KEY
 from dagster_dbt.dbt_manifest import validate_manifest
 
 from orchestration import settings
@@ -15,6 +16,7 @@ from orchestration.lib.dbt.events import stream_dbt_events
 from orchestration.lib.dbt.slices import DbtSlice, slice_manifest
 from orchestration.lib.dbt.translator import ProjectTranslator
 from orchestration.lib.orphan_guard import interrupt_when_gone
+from orchestration.settings import ConfigError
 
 
 class DbtBuildConfig(Config):
@@ -44,6 +46,7 @@ def _build_slice_assets(dbt_slice: DbtSlice) -> AssetsDefinition:
         project=project,
         dagster_dbt_translator=ProjectTranslator(),
         select=dbt_slice.select,
+        exclude=dbt_slice.exclude,
         name=f"dbt_{dbt_slice.name}",
         op_tags=dbt_slice.op_tags,
         pool=pool_for(dbt_slice, single_writer=settings.single_writer_warehouse()),
@@ -67,7 +70,20 @@ def _build_slice_assets(dbt_slice: DbtSlice) -> AssetsDefinition:
                 invocation, single_writer=settings.single_writer_warehouse()
             )
 
+    _check_selection(_slice, dbt_slice)
     return _slice
+
+
+def _check_selection(assets: AssetsDefinition, dbt_slice: DbtSlice) -> None:
+    """The slice's few-term dbt selection must match exactly the nodes assigned to it."""
+    selected = {spec.metadata[DAGSTER_DBT_UNIQUE_ID_METADATA_KEY] for spec in assets.specs}
+    if selected != dbt_slice.unique_ids:
+        differing = sorted(selected ^ dbt_slice.unique_ids)[:5]
+        raise ConfigError(
+            f"dbt selection `{dbt_slice.select}` (excluding `{dbt_slice.exclude}`) for slice "
+            f"{dbt_slice.name!r} does not match its nodes, e.g. {differing}. Give these nodes an "
+            "explicit slice with meta.dagster.slice in dbt YAML."
+        )
 
 
 def _local_run_worker_pid(context: AssetExecutionContext) -> int | None:

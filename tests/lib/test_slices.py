@@ -33,7 +33,8 @@ def test_default_slices_are_top_folders_and_loose_seeds_go_together():
     slices = {s.name: s for s in slice_manifest(manifest)}
     assert set(slices) == {"seeds", "staging", "marts"}
     assert slices["staging"].unique_ids == {"model.p.stg_a", "model.p.stg_b"}
-    assert slices["staging"].select == "fqn:p.staging.stg_a fqn:p.staging.stg_b"
+    assert slices["staging"].select == "fqn:p.staging"
+    assert slices["seeds"].select == "fqn:p.plans"
     assert slices["marts"].unique_ids == {"model.p.fct"}, "tests are not built nodes"
 
 
@@ -47,6 +48,10 @@ def test_declared_slice_and_ecs_size_come_from_dbt_meta():
     assert slices["heavy"].unique_ids == {"model.p.a", "model.p.b"}
     assert slices["heavy"].op_tags == {"ecs/cpu": "1024", "ecs/memory": "8192"}
     assert slices["marts"].op_tags == {}
+    assert slices["heavy"].select == "config.meta.dagster.slice:heavy"
+    # The folder slice takes the folder, minus what is declared to go elsewhere.
+    assert slices["marts"].select == "fqn:p.marts"
+    assert slices["marts"].exclude == "config.meta.dagster.slice:heavy"
 
 
 def test_slices_depending_on_each_other_in_a_circle_are_refused_with_the_fix():

@@ -43,6 +43,8 @@ def stream_dbt_events(invocation: DbtCliInvocation, *, single_writer: bool) -> I
             yield _with_metadata(event, {"dbt/artifacts": artifacts})
         raise
     except Exception as error:  # dbt failed: report what did succeed, then fail the step.
+        # Also reached when dbt ignored the stop and dagster-dbt's wait for it timed out.
+        _stop_dbt(invocation)
         failure = error
     counts = _count_rows(invocation, held)
     for event in held:
