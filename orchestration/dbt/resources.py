@@ -8,7 +8,7 @@ from orchestration.lib.dbt.cli_resource import ProjectDbtCliResource
 def dbt_resource() -> ProjectDbtCliResource:
     project = dbt_project()
     return ProjectDbtCliResource(
-        project_dir=project,
+        project_dir=str(project.project_dir),
         profiles_dir=str(settings.dbt_profiles_dir()),
         target=settings.dbt_target(),
         dbt_executable=settings.dbt_executable(),

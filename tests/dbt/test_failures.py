@@ -34,13 +34,15 @@ def test_failing_dbt_test_is_a_failed_asset_check(tmp_path):
         records = instance.get_records_for_run(
             run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
         ).records
-        evaluations = [r.event_log_entry.dagster_event.asset_check_evaluation_data for r in records]
+        events = [r.event_log_entry.dagster_event for r in records]
+        evaluations = [e.asset_check_evaluation_data for e in events if e is not None]
         failed = [e for e in evaluations if not e.passed]
         assert [e.asset_key for e in failed] == [AssetKey("customer_totals")]
         assert "accepted_values" in failed[0].check_name
         # The model itself was built; the blocking check then failed the run.
         assert "customer_totals  materialized" in result.stdout
-        assert instance.get_run_by_id(run_id).status == DagsterRunStatus.FAILURE
+        run = instance.get_run_by_id(run_id)
+        assert run is not None and run.status == DagsterRunStatus.FAILURE
 
 
 def test_broken_sql_fails_the_run_naming_the_model_and_dbt_error(tmp_path):
@@ -53,12 +55,15 @@ def test_broken_sql_fails_the_run_naming_the_model_and_dbt_error(tmp_path):
     assert result.returncode != 0
     with sandbox.instance() as instance:
         run_id = _run_id(result.stdout)
-        assert instance.get_run_by_id(run_id).status == DagsterRunStatus.FAILURE
+        run = instance.get_run_by_id(run_id)
+        assert run is not None and run.status == DagsterRunStatus.FAILURE
         failures = instance.get_records_for_run(
             run_id, of_type=DagsterEventType.STEP_FAILURE
         ).records
         assert failures
-        error = failures[0].event_log_entry.dagster_event.step_failure_data.error
+        failure = failures[0].event_log_entry.dagster_event
+        assert failure is not None
+        error = failure.step_failure_data.error
         message = error.message if error else ""
         assert "broken_model" in message
         assert "table_that_is_not_there" in message  # dbt's own (DuckDB's) error text

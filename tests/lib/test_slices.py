@@ -4,7 +4,7 @@ from orchestration.lib.dbt.slices import slice_manifest
 from orchestration.settings import ConfigError
 
 
-def _node(uid: str, fqn: list[str], parents: list[str] = (), **dagster_meta) -> tuple:
+def _node(uid: str, fqn: list[str], parents: tuple[str, ...] = (), **dagster_meta) -> tuple:
     resource_type = uid.split(".")[0]
     node = {
         "unique_id": uid,
@@ -25,10 +25,10 @@ def _manifest(*entries: tuple) -> dict:
 def test_default_slices_are_top_folders_and_loose_seeds_go_together():
     manifest = _manifest(
         _node("seed.p.plans", ["p", "plans"]),
-        _node("model.p.stg_a", ["p", "staging", "stg_a"], ["seed.p.plans"]),
+        _node("model.p.stg_a", ["p", "staging", "stg_a"], ("seed.p.plans",)),
         _node("model.p.stg_b", ["p", "staging", "stg_b"]),
-        _node("model.p.fct", ["p", "marts", "finance", "fct"], ["model.p.stg_a", "model.p.stg_b"]),
-        _node("test.p.not_null_fct_id", ["p", "marts", "not_null_fct_id"], ["model.p.fct"]),
+        _node("model.p.fct", ["p", "marts", "finance", "fct"], ("model.p.stg_a", "model.p.stg_b")),
+        _node("test.p.not_null_fct_id", ["p", "marts", "not_null_fct_id"], ("model.p.fct",)),
     )
     slices = {s.name: s for s in slice_manifest(manifest)}
     assert set(slices) == {"seeds", "staging", "marts"}
@@ -57,8 +57,8 @@ def test_declared_slice_and_ecs_size_come_from_dbt_meta():
 def test_slices_depending_on_each_other_in_a_circle_are_refused_with_the_fix():
     manifest = _manifest(
         _node("model.p.a1", ["p", "alpha", "a1"]),
-        _node("model.p.b1", ["p", "beta", "b1"], ["model.p.a1"]),
-        _node("model.p.a2", ["p", "alpha", "a2"], ["model.p.b1"]),
+        _node("model.p.b1", ["p", "beta", "b1"], ("model.p.a1",)),
+        _node("model.p.a2", ["p", "alpha", "a2"], ("model.p.b1",)),
     )
     with pytest.raises(ConfigError, match=r"alpha -> beta -> alpha|beta -> alpha -> beta") as error:
         slice_manifest(manifest)
