@@ -32,6 +32,8 @@ DAEMON = REPO_ROOT / ".venv-system" / "bin" / "dagster-daemon"
 UI_URL = "http://dagster.test"
 STALE, FRESH, NO_SLA = AssetKey("stale_mart"), AssetKey("fresh_mart"), AssetKey("no_sla_mart")
 
+pytestmark = pytest.mark.xdist_group("alerts_daemon")  # one daemon for both tests
+
 FAILING_RUN = """
 from dagster import AssetKey, DagsterInstance, execute_job, reconstructable
 from orchestration.cli.run import materialize_all_job
