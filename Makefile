@@ -64,6 +64,10 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Orchestration overhead against bare `dbt build` at 600 and 3000 models (~30 min on 2 cores).
+bench: install
+	$(VENV)/bin/python -m benchmarks.run --sizes 600 3000
+
 clean:
 	rm -rf $(VENV) $(SYSTEM_VENV) $(TOOLS) data dbt_project/target
 

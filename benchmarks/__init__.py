@@ -1,0 +1,1 @@
+"""Performance benchmarks: synthetic dbt projects run bare and through the product's real path."""

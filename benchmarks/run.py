@@ -1,0 +1,615 @@
+"""Benchmark the product against bare dbt on synthetic projects of N models.
+
+    python -m benchmarks.run [--sizes 600 3000] [--repeats 1]
+    python -m benchmarks.run --sizes 50 --smoke      # correctness only, exits 1 on failure
+
+For each size, in one invocation: generate a project (benchmarks.generate_project), prepare its
+manifest once (build time, not part of any ratio), then measure in fresh processes:
+
+* bare `dbt build` on a fresh DuckDB file: the floor;
+* `python -m orchestration.cli.run` on a fresh DuckDB file and a fresh DAGSTER_HOME: the
+  product's real code path (same definitions and executor as the UI), checked for success, every
+  asset materialized, every data test evaluated as an asset check, row counts on tables;
+* peak RSS of each of those process trees (the process plus all descendants, sampled from /proc);
+* loading the definitions (`orchestration.definitions` + asset graph + jobs) vs the floor
+  `import dagster, dagster_dbt`.
+
+Prints a table, writes benchmarks/results.json and ends with one line:
+`bench: ratio600=… ratio3000=… load_over_import3000=…s rss3000=…MB`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from benchmarks.generate_project import ProjectMeta, generate
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = REPO_ROOT / "benchmarks"
+DEFAULT_WORKDIR = BENCH_DIR / "projects"
+RESULTS_PATH = BENCH_DIR / "results.json"
+# Whose orchestration/ (and dagster_home/dagster.yaml) is measured: this checkout unless
+# --code-root names another one (e.g. `git archive HEAD | tar -x -C /tmp/base`, for an A/B).
+CODE_ROOT = REPO_ROOT
+DEFAULT_SIZES = (600, 3000)
+LOAD_REPEATS = 3
+PROCESS_TIMEOUT_S = 3600
+RUN_LINE = re.compile(
+    r"^run (?P<run_id>\S+) (?P<verdict>succeeded|FAILED): (?P<built>\d+)/(?P<total>\d+) assets "
+    r"materialized, (?P<failed_checks>\d+) failed checks",
+    re.MULTILINE,
+)
+
+
+def set_code_root(path: Path) -> None:
+    """Measure the orchestration/ of another checkout (its dagster_home/dagster.yaml too)."""
+    global CODE_ROOT
+    path = Path(path).resolve()
+    if not (path / "orchestration").is_dir():
+        raise BenchmarkError(f"{path} has no orchestration/ package")
+    CODE_ROOT = path
+
+
+class BenchmarkError(RuntimeError):
+    """A measured process failed or did not do everything it should have."""
+
+
+# -- processes -----------------------------------------------------------------------------------
+
+
+def _python() -> str:
+    return sys.executable
+
+
+def _dbt() -> str:
+    sibling = Path(sys.executable).with_name("dbt")
+    found = str(sibling) if sibling.is_file() else shutil.which("dbt")
+    if not found:
+        raise BenchmarkError("no dbt executable next to this python or on PATH")
+    return found
+
+
+def _env(project_dir: Path, **extra: str | Path) -> dict[str, str]:
+    """A clean environment: no inherited dbt/Dagster/warehouse settings, this venv's bin first."""
+    inherited = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DBT_", "DAGSTER_")) and k not in ("DUCKDB_PATH", "DATA_DIR")
+    }
+    if "DBT_THREADS" in os.environ:  # the one knob passed through, to both sides alike
+        inherited["DBT_THREADS"] = os.environ["DBT_THREADS"]
+    bin_dir = str(Path(sys.executable).parent)
+    return {
+        **inherited,
+        "PATH": os.pathsep.join([bin_dir, inherited.get("PATH", "")]),
+        # The measured code first, then this checkout for benchmarks._probe.
+        "PYTHONPATH": os.pathsep.join(dict.fromkeys([str(CODE_ROOT), str(REPO_ROOT)])),
+        "PYTHONUNBUFFERED": "1",
+        "DBT_PROJECT_DIR": str(project_dir),
+        "DBT_PROFILES_DIR": str(project_dir),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **{k: str(v) for k, v in extra.items()},
+    }
+
+
+class TreeRssSampler(threading.Thread):
+    """Samples the summed RSS of a process and all its descendants every `interval` seconds."""
+
+    def __init__(self, pid: int, interval: float = 0.2) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.interval = interval
+        self.peak_bytes = 0
+        self.peak_processes = 0
+        self.peak_breakdown: list[tuple[str, float]] = []  # (command, MB) at the peak
+        self.samples = 0
+        self._stop_event = threading.Event()
+        self._page = os.sysconf("SC_PAGE_SIZE")
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.sample()
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+    def sample(self) -> None:
+        children: dict[int, list[int]] = {}
+        rss: dict[int, int] = {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            # Fields after the command name (which may hold spaces): state ppid ... rss is 24th.
+            fields = stat[stat.rindex(b")") + 2 :].split()
+            pid = int(entry.name)
+            children.setdefault(int(fields[1]), []).append(pid)
+            rss[pid] = int(fields[21]) * self._page
+        tree, stack = [], [self.pid]
+        while stack:
+            pid = stack.pop()
+            if pid in rss:
+                tree.append(pid)
+            stack.extend(children.get(pid, ()))
+        total = sum(rss[pid] for pid in tree)
+        self.samples += 1
+        if total > self.peak_bytes:
+            self.peak_bytes, self.peak_processes = total, len(tree)
+            self.peak_breakdown = [(_cmdline(pid), rss[pid] / 2**20) for pid in tree]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return "?"
+    return raw.replace(b"\0", b" ").decode(errors="replace").strip()[:120]
+
+
+def measure(cmd: list[str], *, env: dict[str, str], cwd: Path, log: Path) -> dict[str, Any]:
+    """Run `cmd` to completion; wall seconds, exit code, peak tree RSS, output in `log`."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    # The machine's load average around the measurement: other work on the machine (the measured
+    # tree adds its own ~1-2) makes both the floor and the product slower, unevenly.
+    load_before = os.getloadavg()
+    with log.open("wb") as out:
+        started_at = time.time()
+        t0 = time.perf_counter()
+        process = subprocess.Popen(
+            cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        sampler = TreeRssSampler(process.pid)
+        sampler.start()
+        try:
+            rc = process.wait(timeout=PROCESS_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)  # our own session: the process we started
+            process.wait()
+            rc = -signal.SIGKILL
+        seconds = time.perf_counter() - t0
+        ended_at = time.time()
+        sampler.stop()
+    return {
+        "seconds": seconds,
+        "returncode": rc,
+        "started_at": started_at,
+        "ended_at": ended_at,
+        "peak_rss_mb": sampler.peak_bytes / 2**20,
+        "peak_processes": sampler.peak_processes,
+        "peak_rss_by_process_mb": [
+            {"cmd": cmd, "mb": round(mb, 1)} for cmd, mb in sampler.peak_breakdown
+        ],
+        "rss_samples": sampler.samples,
+        "loadavg_before": load_before,
+        "loadavg_after": os.getloadavg(),
+        "log": str(log),
+    }
+
+
+def _probe(command: list[str], env: dict[str, str]) -> dict[str, Any]:
+    done = subprocess.run(
+        [_python(), "-m", "benchmarks._probe", *command],
+        env=env,
+        cwd=CODE_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_TIMEOUT_S,
+    )
+    if done.returncode != 0:
+        raise BenchmarkError(f"probe {command} failed:\n{done.stdout[-2000:]}{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _fresh(path: Path) -> Path:
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+def _warehouse(work: Path, *, fresh: bool) -> Path:
+    """The size's one DuckDB path; deleted before each measured run so every run starts empty.
+
+    Prepare, bare and product runs all use the same path on purpose: dbt hashes the rendered
+    profile into partial_parse.msgpack, so a different DUCKDB_PATH at run time than at prepare
+    time would silently turn partial parsing off (for one side or both).
+    """
+    path = work / "warehouse.duckdb"
+    if fresh:
+        for leftover in (path, path.with_name(path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    return path
+
+
+def _full_reparses(log: Path) -> int:
+    """How many dbt invocations in a log could not use the prepared partial parse."""
+    return log.read_text(errors="replace").count("Unable to do partial parsing")
+
+
+def _run_results(folder: Path) -> dict[str, Any]:
+    """dbt's own elapsed time and node statuses from every run_results.json under `folder`."""
+    elapsed, statuses = 0.0, {}
+    files = sorted(folder.rglob("run_results.json"))
+    for file in files:
+        data = json.loads(file.read_text())
+        elapsed += float(data.get("elapsed_time", 0.0))
+        for result in data.get("results", []):
+            statuses[result["status"]] = statuses.get(result["status"], 0) + 1
+    return {"dbt_invocations": len(files), "dbt_elapsed_s": elapsed, "dbt_statuses": statuses}
+
+
+# -- the measurements ----------------------------------------------------------------------------
+
+
+def prepare_manifest(project: Path, work: Path) -> dict[str, Any]:
+    """The build-time step, through the product's entry point. Timed for information only."""
+    env = _env(project, DATA_DIR=work / "prepare", DUCKDB_PATH=_warehouse(work, fresh=True))
+    result = measure(
+        [_python(), "-m", "orchestration.dbt.project"],
+        env=env,
+        cwd=CODE_ROOT,
+        log=work / "logs" / "prepare.log",
+    )
+    if result["returncode"] != 0 or not (project / "target" / "manifest.json").is_file():
+        raise BenchmarkError(f"manifest preparation failed, see {result['log']}")
+    return result
+
+
+def bare_dbt_build(project: Path, work: Path, tag: str) -> dict[str, Any]:
+    """`dbt build` as a user would run it, on a fresh DuckDB file.
+
+    Like the dagster-dbt invocation, it gets its own target folder seeded with the prepared
+    partial_parse.msgpack, so both sides parse the same way.
+    """
+    run_dir = _fresh(work / "bare")
+    target = run_dir / "target"
+    target.mkdir()
+    partial = project / "target" / "partial_parse.msgpack"
+    if partial.is_file():
+        shutil.copy(partial, target / partial.name)
+    env = _env(
+        project,
+        DUCKDB_PATH=_warehouse(work, fresh=True),
+        DBT_TARGET_PATH=target,
+        DBT_LOG_PATH=target,
+    )
+    result = measure([_dbt(), "build"], env=env, cwd=project, log=work / "logs" / f"bare-{tag}.log")
+    if result["returncode"] != 0:
+        raise BenchmarkError(f"bare dbt build failed, see {result['log']}")
+    result.update(_run_results(target))
+    result["full_reparses"] = _full_reparses(Path(result["log"]))
+    return result
+
+
+def dagster_materialize(project: Path, work: Path, meta: ProjectMeta, tag: str) -> dict[str, Any]:
+    """`python -m orchestration.cli.run` on a fresh warehouse and instance, then verified."""
+    run_dir = _fresh(work / "dagster")
+    home = run_dir / "dagster_home"
+    home.mkdir()
+    shutil.copy(CODE_ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    data = run_dir / "data"
+    data.mkdir()
+    warehouse = _warehouse(work, fresh=True)
+    env = _env(project, DAGSTER_HOME=home, DATA_DIR=data, DUCKDB_PATH=warehouse)
+    log = work / "logs" / f"dagster-{tag}.log"
+    result = measure([_python(), "-m", "orchestration.cli.run"], env=env, cwd=CODE_ROOT, log=log)
+
+    output = log.read_text(errors="replace")
+    matches = list(RUN_LINE.finditer(output))
+    if not matches:
+        raise BenchmarkError(
+            f"no `run <id> succeeded|FAILED` line (exit {result['returncode']}), see {log}"
+        )
+    line = matches[-1]
+    run_id = line["run_id"]
+    result.update(
+        run_id=run_id,
+        verdict=line["verdict"],
+        summary_built=int(line["built"]),
+        summary_total=int(line["total"]),
+        summary_failed_checks=int(line["failed_checks"]),
+    )
+    info = _probe(["run-info", run_id], env)
+    result["run"] = info
+    result.update(_run_results(data))
+    result["full_reparses"] = _full_reparses(log)
+    result["phases"] = _phases(result, info)
+    result["problems"] = _problems(result, info, meta)
+    return result
+
+
+def _phases(result: dict[str, Any], info: dict[str, Any]) -> dict[str, float | None]:
+    """Where the wall time went, from the process clock and the instance's timestamps."""
+    steps = [s for s in info["steps"] if s["start_time"] and s["end_time"]]
+    run_start, run_end = info.get("start_time"), info.get("end_time")
+    if not steps or not run_start or not run_end:
+        return {}
+    first = min(s["start_time"] for s in steps)
+    last = max(s["end_time"] for s in steps)
+    step_sum = sum(s["end_time"] - s["start_time"] for s in steps)
+
+    def total(start: str, end: str) -> float | None:
+        spans = [s[end] - s[start] for s in steps if start in s and end in s]
+        return sum(spans) if spans else None
+
+    return {
+        "process_start_to_run_start_s": run_start - result["started_at"],
+        # Summed over steps: worker process start, then its setup (definitions, plan,
+        # resources), then step start to dbt launch (dbt --version, adapter, selection),
+        # then dbt launch to step end (dbt itself, events, row counts).
+        "worker_boot_s": total("worker_starting", "worker_started"),
+        "worker_setup_s": total("worker_started", "step_start"),
+        "step_start_to_dbt_launch_s": total("step_start", "dbt_launched"),
+        "dbt_launch_to_step_end_s": total("dbt_launched", "step_end"),
+        "run_start_to_first_step_s": first - run_start,
+        "steps_span_s": last - first,
+        "steps_sum_s": step_sum,
+        "step_minus_dbt_s": step_sum - result.get("dbt_elapsed_s", 0.0),
+        "between_steps_s": (last - first) - step_sum,
+        "last_step_to_run_end_s": run_end - last,
+        "run_end_to_process_exit_s": result["ended_at"] - run_end,
+    }
+
+
+def _problems(result: dict[str, Any], info: dict[str, Any], meta: ProjectMeta) -> list[str]:
+    problems = []
+    if result["returncode"] != 0 or result["verdict"] != "succeeded":
+        problems.append(f"run {result['verdict']} with exit code {result['returncode']}")
+    if info["status"] != "SUCCESS":
+        problems.append(f"run status {info['status']}")
+    if info["materialized"] != meta.assets or result["summary_built"] != meta.assets:
+        problems.append(
+            f"{info['materialized']} assets materialized (summary: {result['summary_built']}), "
+            f"expected {meta.assets}"
+        )
+    if info["checks_passed"] != meta.data_tests or info["checks_failed"]:
+        problems.append(
+            f"{info['checks_passed']} checks passed, {info['checks_failed']} failed, "
+            f"expected {meta.data_tests} passed"
+        )
+    if info["materialized_with_row_count"] < meta.tables + meta.seeds:
+        problems.append(
+            f"{info['materialized_with_row_count']} materializations carry a row count, "
+            f"expected at least {meta.tables + meta.seeds} (tables and seeds)"
+        )
+    return problems
+
+
+def load_times(project: Path, repeats: int) -> dict[str, Any]:
+    """Definitions load vs `import dagster, dagster_dbt`, each in fresh processes, interleaved."""
+    env = _env(project)
+    floors, loads = [], []
+    for _ in range(repeats):
+        floors.append(_probe(["import-floor"], env))
+        loads.append(_probe(["load-definitions"], env))
+    import_s = statistics.median(f["import_s"] for f in floors)
+    load_s = statistics.median(x["load_s"] for x in loads)
+    return {
+        "import_s": import_s,
+        "load_s": load_s,
+        "load_over_import_s": load_s - import_s,
+        "assets": loads[-1]["assets"],
+        "asset_checks": loads[-1]["asset_checks"],
+        "import_samples": floors,
+        "load_samples": loads,
+    }
+
+
+# -- orchestration of the benchmark --------------------------------------------------------------
+
+
+def _generate(models: int, workdir: Path) -> tuple[Path, Path, ProjectMeta]:
+    work = _fresh(workdir / f"n{models}")
+    project = work / "project"
+    meta = generate(models, project)
+    return project, work, meta
+
+
+def benchmark_size(models: int, repeats: int, workdir: Path) -> dict[str, Any]:
+    print(f"[{models}] generating and preparing the manifest...", flush=True)
+    project, work, meta = _generate(models, workdir)
+    prepared = prepare_manifest(project, work)
+    print(
+        f"[{models}] manifest prepared in {prepared['seconds']:.1f}s; definitions load...",
+        flush=True,
+    )
+    loads = load_times(project, LOAD_REPEATS)
+    bare_runs, dagster_runs = [], []
+    for i in range(repeats):
+        bare_runs.append(bare_dbt_build(project, work, str(i)))
+        print(f"[{models}] bare dbt build #{i}: {bare_runs[-1]['seconds']:.1f}s", flush=True)
+        run = dagster_materialize(project, work, meta, str(i))
+        dagster_runs.append(run)
+        print(f"[{models}] dagster run #{i}: {run['seconds']:.1f}s {run['verdict']}", flush=True)
+        if run["problems"]:
+            raise BenchmarkError(
+                f"[{models}] " + "; ".join(run["problems"]) + f" (see {run['log']})"
+            )
+    bare_s = statistics.median(r["seconds"] for r in bare_runs)
+    dagster_s = statistics.median(r["seconds"] for r in dagster_runs)
+    return {
+        "models": models,
+        "project": asdict(meta),
+        "prepare_manifest_s": prepared["seconds"],
+        "bare_s": bare_s,
+        "dagster_s": dagster_s,
+        "ratio": dagster_s / bare_s,
+        "overhead_s": dagster_s - bare_s,
+        "overhead_ms_per_model": 1000 * (dagster_s - bare_s) / models,
+        "rss_mb": max(r["peak_rss_mb"] for r in dagster_runs),
+        "bare_rss_mb": max(r["peak_rss_mb"] for r in bare_runs),
+        "load": loads,
+        "bare_runs": bare_runs,
+        "dagster_runs": dagster_runs,
+    }
+
+
+def machine_info() -> dict[str, Any]:
+    def version(dist: str) -> str | None:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return None
+
+    mem_kb = None
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        mem_kb = int(Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0])
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=CODE_ROOT, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    return {
+        "cpu_count": os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0)),
+        "memory_gb": round(mem_kb / 2**20, 1) if mem_kb else None,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "packages": {
+            d: version(d) for d in ("dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb")
+        },
+        "dbt_threads": os.environ.get("DBT_THREADS", "4 (profile default)"),
+        "code_root": str(CODE_ROOT),
+        "git_commit": git("rev-parse", "HEAD") or None,
+        # Uncommitted edits under orchestration/ at measurement time (others edit concurrently).
+        "orchestration_changes": git("status", "--porcelain", "--", "orchestration").splitlines(),
+    }
+
+
+def format_table(sizes: list[dict[str, Any]]) -> str:
+    header = (
+        f"{'models':>6}  {'bare_s':>7}  {'dagster_s':>9}  {'ratio':>6}  {'ovh_ms/model':>12}  "
+        f"{'import_s':>8}  {'load_s':>6}  {'load-import':>11}  {'rss_MB':>7}  {'bare_rss_MB':>11}"
+    )
+    rows = [header]
+    for s in sizes:
+        rows.append(
+            f"{s['models']:>6}  {s['bare_s']:>7.1f}  {s['dagster_s']:>9.1f}  {s['ratio']:>6.2f}  "
+            f"{s['overhead_ms_per_model']:>12.1f}  {s['load']['import_s']:>8.2f}  "
+            f"{s['load']['load_s']:>6.2f}  {s['load']['load_over_import_s']:>10.2f}s  "
+            f"{s['rss_mb']:>7.0f}  {s['bare_rss_mb']:>11.0f}"
+        )
+    return "\n".join(rows)
+
+
+def format_phases(sizes: list[dict[str, Any]]) -> str:
+    lines = []
+    for s in sizes:
+        run = s["dagster_runs"][-1]
+        phases = ", ".join(f"{k[:-2]}={v:.1f}s" for k, v in run["phases"].items() if v is not None)
+        lines.append(f"{s['models']:>6}: dbt inside dagster {run['dbt_elapsed_s']:.1f}s; {phases}")
+    return "\n".join(lines)
+
+
+def bench_line(sizes: list[dict[str, Any]]) -> str:
+    ratios = " ".join(f"ratio{s['models']}={s['ratio']:.2f}" for s in sizes)
+    largest = max(sizes, key=lambda s: s["models"])
+    n = largest["models"]
+    return (
+        f"bench: {ratios} load_over_import{n}={largest['load']['load_over_import_s']:.2f}s "
+        f"rss{n}={largest['rss_mb']:.0f}MB"
+    )
+
+
+def run_benchmark(
+    sizes: list[int], repeats: int = 1, workdir: Path = DEFAULT_WORKDIR
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    results = [benchmark_size(n, repeats, workdir) for n in sizes]
+    return {
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "repeats": repeats,
+        "machine": machine_info(),
+        "sizes": results,
+        "bench_line": bench_line(results),
+        "total_benchmark_s": time.perf_counter() - started,
+    }
+
+
+def run_smoke(models: int = 50, workdir: Path | None = None) -> dict[str, Any]:
+    """Generate, prepare and materialize a small project through the product; no timings asserted.
+
+    Raises BenchmarkError if the Dagster run failed or did not materialize and check everything.
+    """
+    with contextlib.ExitStack() as stack:
+        if workdir is None:
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-smoke-")))
+        project, work, meta = _generate(models, workdir)
+        prepare_manifest(project, work)
+        run = dagster_materialize(project, work, meta, "smoke")
+        if run["problems"]:
+            raise BenchmarkError("; ".join(run["problems"]) + f" (see {run['log']})")
+        return {"models": models, "project": asdict(meta), "run": run}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the product against bare dbt.")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
+    parser.add_argument("--repeats", type=int, default=1, help="runs per size; medians reported")
+    parser.add_argument("--smoke", action="store_true", help="correctness only: one product run")
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    parser.add_argument("--results", type=Path, default=RESULTS_PATH)
+    parser.add_argument(
+        "--code-root",
+        type=Path,
+        help="checkout whose orchestration/ to measure (default: this one)",
+    )
+    args = parser.parse_args(argv)
+    if args.code_root:
+        set_code_root(args.code_root)
+
+    if args.smoke:
+        for n in args.sizes:
+            try:
+                smoke = run_smoke(n, args.workdir)
+            except BenchmarkError as error:
+                print(f"smoke FAILED at {n} models: {error}")
+                return 1
+            run = smoke["run"]
+            print(
+                f"smoke ok at {n} models: run {run['run_id']} materialized "
+                f"{run['run']['materialized']} assets, {run['run']['checks_passed']} checks "
+                f"passed, in {run['seconds']:.1f}s"
+            )
+        return 0
+
+    try:
+        results = run_benchmark(args.sizes, args.repeats, args.workdir)
+    except BenchmarkError as error:
+        print(f"benchmark FAILED: {error}")
+        return 1
+    args.results.write_text(json.dumps(results, indent=2) + "\n")
+    print()
+    print(format_table(results["sizes"]))
+    print(format_phases(results["sizes"]))
+    print(f"raw numbers: {args.results}")
+    print(results["bench_line"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
