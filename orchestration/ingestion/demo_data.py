@@ -25,6 +25,9 @@ project (``dbt_project/``).  Plan codes must stay in sync with
 
 Usage::
 
+    # `make land`: demo batches as landing files (CSV, JSON lines, Parquet); ingestion loads them
+    python -m orchestration.ingestion.demo_data --landing-url file:///abs/data/landing --if-missing
+    # raw tables written straight into DuckDB, bypassing ingestion (benchmarks, experiments)
     python -m orchestration.ingestion.demo_data --duckdb-path data/warehouse.duckdb
 """
 
