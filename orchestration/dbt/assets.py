@@ -1,6 +1,7 @@
 """dbt models, seeds and snapshots as Dagster assets, one multi-asset per slice of the graph."""
 
 import functools
+import os
 import uuid
 
 from dagster import AssetExecutionContext, AssetsDefinition, Config, DagsterEventType
@@ -60,6 +61,12 @@ def _build_slice_assets(dbt_slice: DbtSlice) -> AssetsDefinition:
             context.op_execution_context.op.name,
             uuid.uuid4().hex[:8],
         )
+        # A test on several models (relationships) must wait for the slice that builds the
+        # last of them: with dbt's default `eager` indirect selection, building an upstream
+        # slice would already run it, against tables that do not exist yet. `buildable` runs a
+        # test once every model it reads is selected or upstream. dagster-dbt still overrides
+        # this when it subsets checks; a user's own DBT_INDIRECT_SELECTION wins.
+        os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
         invocation = dbt.cli(
             dbt_build_args(full_refresh=config.full_refresh, dbt_vars=config.dbt_vars),
             context=context,

@@ -160,10 +160,6 @@ def test_a_dropped_file_updates_the_marts_downstream_of_it_and_nothing_else(
     sandbox.env.update(
         LANDING_SENSOR_INTERVAL_SECONDS="5",
         AUTOMATION_INTERVAL_SECONDS="5",
-        # Works around a defect outside ingestion: with dbt's default (eager) indirect
-        # selection, the staging step runs mart-to-staging `relationships` tests before the
-        # marts exist. `buildable` runs each test in the step that builds its last parent.
-        DBT_INDIRECT_SELECTION="buildable",
     )
     landing = Path(sandbox.env["DATA_DIR"]) / "landing"
 
