@@ -132,6 +132,7 @@ def _dagster_yaml(
 # The module shares one stack: keep its tests in one xdist worker.
 pytestmark = pytest.mark.xdist_group("ecs_smoke")
 
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     from dagster import DagsterInstance
