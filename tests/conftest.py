@@ -71,14 +71,27 @@ def copy_dbt_project(source: Path, destination: Path) -> Path:
     return destination
 
 
+_LOCATION_SETTINGS = {
+    "LANDING_URL",
+    "DBT_RUNS_DIR",
+    "ALERTS_DIR",
+    "DBT_PROFILES_DIR",
+    "DBT_EXECUTABLE",
+}
+
+
 def make_sandbox(root: Path, project_dir: Path) -> Sandbox:
     dagster_home = root / "dagster_home"
     dagster_home.mkdir(parents=True)
     shutil.copy(REPO_ROOT / "dagster_home" / "dagster.yaml", dagster_home / "dagster.yaml")
     data_dir = root / "data"
     data_dir.mkdir()
+    # `make test` exports the checkout's own locations (LANDING_URL, ...): a sandbox must not
+    # inherit them, or parallel tests would share one landing zone.
+    inherited = {k: v for k, v in os.environ.items() if k not in _LOCATION_SETTINGS}
     env = {
-        **os.environ,
+        **inherited,
+        "LANDING_URL": (data_dir / "landing").as_uri(),
         "DAGSTER_HOME": str(dagster_home),
         "DATA_DIR": str(data_dir),
         "DUCKDB_PATH": str(data_dir / "warehouse.duckdb"),
