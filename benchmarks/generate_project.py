@@ -46,6 +46,7 @@ class ProjectMeta:
     tested_models: int
     data_tests: int
     layers: int
+    folders: int
     seed: int
 
     @property
@@ -178,8 +179,13 @@ PROFILES_YML = f"""\
 """
 
 
-def generate(models: int, out: Path, seed: int = 0) -> ProjectMeta:
-    """Write the project into ``out`` (replacing a previously generated one) and return its meta."""
+def generate(models: int, out: Path, seed: int = 0, folders: int | None = None) -> ProjectMeta:
+    """Write the project into ``out`` (replacing a previously generated one) and return its meta.
+
+    By default each DAG layer gets its own folder (``models/layer_NN``). ``folders=F`` spreads
+    the same DAG over F folders instead (``models/group_NN``, consecutive layers together):
+    ``folders=1`` is a flat project, i.e. one folder-based slice holding every model.
+    """
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
         raise FileExistsError(f"{out} exists, is not empty and was not generated here: refusing")
@@ -195,13 +201,21 @@ def generate(models: int, out: Path, seed: int = 0) -> ProjectMeta:
     (out / "seeds" / f"{SEED_NAME}.csv").write_text(
         "id,val\n" + "".join(f"{i},{i * 3}\n" for i in range(ROWS))
     )
-    for layer in range(layers):
-        folder = out / "models" / f"layer_{layer:02d}"
+    if folders is not None and folders < 1:
+        raise ValueError("--folders must be at least 1")
+
+    def folder_name(layer: int) -> str:
+        if folders is None:
+            return f"layer_{layer:02d}"
+        return f"group_{layer * min(folders, layers) // layers:02d}"
+
+    for name in sorted({folder_name(layer) for layer in range(layers)}):
+        folder = out / "models" / name
         folder.mkdir()
-        in_layer = [m for m in planned if m.layer == layer]
-        for i, model in enumerate(in_layer):
+        in_folder = [m for m in planned if folder_name(m.layer) == name]
+        for i, model in enumerate(in_folder):
             (folder / f"{model.name}.sql").write_text(_model_sql(model, i))
-        (folder / f"_layer_{layer:02d}.yml").write_text(_schema_yml(in_layer))
+        (folder / f"_{name}.yml").write_text(_schema_yml(in_folder))
 
     tested = sum(m.tested for m in planned)
     meta = ProjectMeta(
@@ -212,6 +226,7 @@ def generate(models: int, out: Path, seed: int = 0) -> ProjectMeta:
         tested_models=tested,
         data_tests=2 * tested,
         layers=layers,
+        folders=len({folder_name(layer) for layer in range(layers)}),
         seed=seed,
     )
     (out / MARKER).write_text(json.dumps(asdict(meta), indent=2) + "\n")
@@ -227,8 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", type=int, required=True, help="number of dbt models")
     parser.add_argument("--out", type=Path, required=True, help="project folder to (re)create")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--folders", type=int, help="spread the layers over this many folders (1 = flat project)"
+    )
     args = parser.parse_args(argv)
-    meta = generate(args.models, args.out, args.seed)
+    meta = generate(args.models, args.out, args.seed, args.folders)
     print(f"generated {args.out}: {json.dumps(asdict(meta))}")
     return 0
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 import platform
@@ -35,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
@@ -120,6 +122,7 @@ class TreeRssSampler(threading.Thread):
         self.peak_bytes = 0
         self.peak_processes = 0
         self.peak_breakdown: list[tuple[str, float]] = []  # (command, MB) at the peak
+        self.peak_pss_bytes = 0
         self.samples = 0
         self._stop_event = threading.Event()
         self._page = os.sysconf("SC_PAGE_SIZE")
@@ -160,6 +163,20 @@ class TreeRssSampler(threading.Thread):
         if total > self.peak_bytes:
             self.peak_bytes, self.peak_processes = total, len(tree)
             self.peak_breakdown = [(_cmdline(pid), rss[pid] / 2**20) for pid in tree]
+        # PSS splits pages shared by forked processes (forkserver and its steps) between them,
+        # so its sum does not count them twice as the RSS sum does. Informational.
+        self.peak_pss_bytes = max(self.peak_pss_bytes, sum(_pss(pid) for pid in tree))
+
+
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def _cmdline(pid: int) -> str:
@@ -199,6 +216,7 @@ def measure(cmd: list[str], *, env: dict[str, str], cwd: Path, log: Path) -> dic
         "started_at": started_at,
         "ended_at": ended_at,
         "peak_rss_mb": sampler.peak_bytes / 2**20,
+        "peak_pss_mb": sampler.peak_pss_bytes / 2**20,
         "peak_processes": sampler.peak_processes,
         "peak_rss_by_process_mb": [
             {"cmd": cmd, "mb": round(mb, 1)} for cmd, mb in sampler.peak_breakdown
@@ -318,6 +336,8 @@ def dagster_materialize(project: Path, work: Path, meta: ProjectMeta, tag: str) 
     log = work / "logs" / f"dagster-{tag}.log"
     result = measure([_python(), "-m", "orchestration.cli.run"], env=env, cwd=CODE_ROOT, log=log)
 
+    if not log.is_file():
+        raise BenchmarkError(f"{log} is gone: was {work} deleted while the benchmark ran?")
     output = log.read_text(errors="replace")
     matches = list(RUN_LINE.finditer(output))
     if not matches:
@@ -422,16 +442,20 @@ def load_times(project: Path, repeats: int) -> dict[str, Any]:
 # -- orchestration of the benchmark --------------------------------------------------------------
 
 
-def _generate(models: int, workdir: Path) -> tuple[Path, Path, ProjectMeta]:
+def _generate(
+    models: int, workdir: Path, folders: int | None = None
+) -> tuple[Path, Path, ProjectMeta]:
     work = _fresh(workdir / f"n{models}")
     project = work / "project"
-    meta = generate(models, project)
+    meta = generate(models, project, folders=folders)
     return project, work, meta
 
 
-def benchmark_size(models: int, repeats: int, workdir: Path) -> dict[str, Any]:
+def benchmark_size(
+    models: int, repeats: int, workdir: Path, folders: int | None = None
+) -> dict[str, Any]:
     print(f"[{models}] generating and preparing the manifest...", flush=True)
-    project, work, meta = _generate(models, workdir)
+    project, work, meta = _generate(models, workdir, folders)
     prepared = prepare_manifest(project, work)
     print(
         f"[{models}] manifest prepared in {prepared['seconds']:.1f}s; definitions load...",
@@ -535,11 +559,29 @@ def bench_line(sizes: list[dict[str, Any]]) -> str:
     )
 
 
+@contextlib.contextmanager
+def _exclusive(workdir: Path) -> Iterator[None]:
+    """One benchmark per work folder: a second one would delete the first one's projects."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    with (workdir / ".lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BenchmarkError(
+                f"another benchmark is running in {workdir}: wait for it, or pass --workdir"
+            ) from None
+        yield
+
+
 def run_benchmark(
-    sizes: list[int], repeats: int = 1, workdir: Path = DEFAULT_WORKDIR
+    sizes: list[int],
+    repeats: int = 1,
+    workdir: Path = DEFAULT_WORKDIR,
+    folders: int | None = None,
 ) -> dict[str, Any]:
     started = time.perf_counter()
-    results = [benchmark_size(n, repeats, workdir) for n in sizes]
+    with _exclusive(workdir):
+        results = [benchmark_size(n, repeats, workdir, folders) for n in sizes]
     return {
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "repeats": repeats,
@@ -550,7 +592,9 @@ def run_benchmark(
     }
 
 
-def run_smoke(models: int = 50, workdir: Path | None = None) -> dict[str, Any]:
+def run_smoke(
+    models: int = 50, workdir: Path | None = None, folders: int | None = None
+) -> dict[str, Any]:
     """Generate, prepare and materialize a small project through the product; no timings asserted.
 
     Raises BenchmarkError if the Dagster run failed or did not materialize and check everything.
@@ -558,7 +602,8 @@ def run_smoke(models: int = 50, workdir: Path | None = None) -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-smoke-")))
-        project, work, meta = _generate(models, workdir)
+        stack.enter_context(_exclusive(workdir))
+        project, work, meta = _generate(models, workdir, folders)
         prepare_manifest(project, work)
         run = dagster_materialize(project, work, meta, "smoke")
         if run["problems"]:
@@ -572,6 +617,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=1, help="runs per size; medians reported")
     parser.add_argument("--smoke", action="store_true", help="correctness only: one product run")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    parser.add_argument(
+        "--folders", type=int, help="model folders per project (default: one per layer; 1 = flat)"
+    )
     parser.add_argument("--results", type=Path, default=RESULTS_PATH)
     parser.add_argument(
         "--code-root",
@@ -585,7 +633,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke:
         for n in args.sizes:
             try:
-                smoke = run_smoke(n, args.workdir)
+                smoke = run_smoke(n, args.workdir, args.folders)
             except BenchmarkError as error:
                 print(f"smoke FAILED at {n} models: {error}")
                 return 1
@@ -598,7 +646,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     try:
-        results = run_benchmark(args.sizes, args.repeats, args.workdir)
+        results = run_benchmark(args.sizes, args.repeats, args.workdir, args.folders)
     except BenchmarkError as error:
         print(f"benchmark FAILED: {error}")
         return 1
