@@ -4,6 +4,7 @@ break and fix, its upstream sibling, and a model slow enough to be stopped mid-q
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import pytest
 from dagster import DagsterEventType, DagsterRunStatus
 
@@ -39,6 +40,20 @@ def write_ops_project(root: Path) -> Path:
     for name, sql in MODELS.items():
         (root / "models" / f"{name}.sql").write_text(sql + "\n")
     return root
+
+
+def dbt_processes(project: Path) -> list[psutil.Process]:
+    """Live `dbt build` processes working on this dbt project."""
+    found = []
+    for process in psutil.process_iter(["cmdline", "environ"]):
+        try:
+            cmdline = " ".join(process.info["cmdline"] or [])
+            env = process.info["environ"] or {}
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        if "dbt" in cmdline and " build" in cmdline and env.get("DBT_PROJECT_DIR") == str(project):
+            found.append(process)
+    return found
 
 
 @dataclass

@@ -6,30 +6,17 @@ import signal
 import time
 from pathlib import Path
 
-import psutil
 import pytest
 from dagster import DagsterEventType, DagsterRunStatus
 
 from tests.harness.dagster_dev import wait_for
+from tests.operating.conftest import dbt_processes
 
 # All tests on one `make dev` stack run in the same xdist worker, so the stack starts once.
 pytestmark = pytest.mark.xdist_group("ops_stack")
 
 # A few seconds of cross join: long enough to be mid-query when the worker dies.
 QUICKER_SLOW = {"ops": {"dbt_models": {"config": {"dbt_vars": {"slow_side": "60000"}}}}}
-
-
-def _dbt_alive(project: Path) -> list[psutil.Process]:
-    alive = []
-    for process in psutil.process_iter(["cmdline", "environ"]):
-        try:
-            cmdline = " ".join(process.info["cmdline"] or [])
-            env = process.info["environ"] or {}
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-        if "dbt" in cmdline and " build" in cmdline and env.get("DBT_PROJECT_DIR") == str(project):
-            alive.append(process)
-    return alive
 
 
 def test_killed_run_worker_is_failed_and_retried_to_success(ops_stack):
@@ -64,4 +51,4 @@ def test_killed_run_worker_is_failed_and_retried_to_success(ops_stack):
 
     assert retry.status == DagsterRunStatus.SUCCESS
     assert "slow" in ops_stack.materialized(retry_id)
-    assert not _dbt_alive(ops_stack.project), "an orphan dbt outlived its run worker"
+    assert not dbt_processes(ops_stack.project), "an orphan dbt outlived its run worker"

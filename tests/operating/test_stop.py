@@ -5,11 +5,11 @@ import time
 from pathlib import Path
 
 import duckdb
-import psutil
 import pytest
 from dagster import DagsterRunStatus
 
 from tests.harness.dagster_dev import wait_for
+from tests.operating.conftest import dbt_processes
 
 # All tests on one `make dev` stack run in the same xdist worker, so the stack starts once.
 pytestmark = pytest.mark.xdist_group("ops_stack")
@@ -21,27 +21,9 @@ mutation Terminate($runId: String!) {
 """
 
 
-def _dbt_processes(project_marker: str) -> list[psutil.Process]:
-    found = []
-    for process in psutil.process_iter(["cmdline", "environ"]):
-        try:
-            cmdline = " ".join(process.info["cmdline"] or [])
-            env = process.info["environ"] or {}
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-        if (
-            "dbt" in cmdline
-            and " build" in cmdline
-            and project_marker in env.get("DBT_PROJECT_DIR", "")
-        ):
-            found.append(process)
-    return found
-
-
 def test_terminate_stops_dbt_mid_query_and_run_ends_canceled(ops_stack):
     # base finishes in a moment while slow keeps DuckDB busy: a stop mid-build.
     run_id = ops_stack.server.launch_assets([["base"], ["slow"]])
-    marker = str(ops_stack.project)
 
     runs_dir = Path(ops_stack.sandbox.env["DATA_DIR"]) / "dbt_runs" / run_id
 
@@ -51,7 +33,7 @@ def test_terminate_stops_dbt_mid_query_and_run_ends_canceled(ops_stack):
         return "created sql table model main.base" in text and "model main.slow" in text
 
     wait_for(dbt_is_in_the_slow_query, timeout=180, interval=0.2, what="dbt to reach slow")
-    assert _dbt_processes(marker)
+    assert dbt_processes(ops_stack.project)
     time.sleep(1)  # DuckDB is now well into the cross join: the stop interrupts real work
     requested = time.monotonic()
     result = ops_stack.server.graphql(TERMINATE, {"runId": run_id})
@@ -64,7 +46,9 @@ def test_terminate_stops_dbt_mid_query_and_run_ends_canceled(ops_stack):
     assert run.status == DagsterRunStatus.CANCELED
     # What dbt finished before the stop is recorded; what it did not finish is not.
     assert ops_stack.materialized(run_id) == {"base"}
-    wait_for(lambda: not _dbt_processes(marker), timeout=30, interval=0.5, what="dbt to exit")
+    wait_for(
+        lambda: not dbt_processes(ops_stack.project), timeout=30, interval=0.5, what="dbt to exit"
+    )
     with duckdb.connect(str(ops_stack.sandbox.duckdb_path)) as con:  # read-write: no lock left
         con.execute("create or replace table lock_probe as select 1 as ok")
         assert con.execute("select ok from lock_probe").fetchone() == (1,)
