@@ -154,9 +154,14 @@ def build_dbt_schedule(
     timezone = settings.schedule_timezone()
     definition = manifest.get("selectors", {}).get(spec.selector, {}).get("definition")
     selection_text = spec.selection + (f" = {json.dumps(definition)}" if definition else "")
+    selection = schedule_selection(slices, spec)
+    # Named on every run rather than left implied by the job: the automation condition only
+    # knows that a run built a model's parents *and the model* from the run's asset selection,
+    # and a run without one would have its marts rebuilt once more right after it.
+    assets_built = sorted(selection.resolve(slices), key=lambda key: key.to_user_string())
     job = define_asset_job(
         f"{spec.name}_job",
-        selection=schedule_selection(slices, spec),
+        selection=selection,
         description=f"dbt {selection_text}",
         tags={SELECTION_TAG: spec.selection},
     )
@@ -181,7 +186,7 @@ def build_dbt_schedule(
                 f"Run {running[0].dagster_run.run_id} of this schedule is still in progress: "
                 "this tick is skipped rather than overlapping it."
             )
-        return RunRequest(tags={SELECTION_TAG: spec.selection})
+        return RunRequest(asset_selection=assets_built, tags={SELECTION_TAG: spec.selection})
 
     return _schedule
 

@@ -59,6 +59,8 @@ def test_each_schedule_launches_its_dbt_selection(demo):
             )
             [request] = tick.run_requests or []
             assert request.tags[SELECTION_TAG] == selection
+            # Named on the run, so the automation sensor knows the run built these together.
+            assert set(request.asset_selection or []) == keys
             job = defs.resolve_job_def(schedule.job_name)
             assert job.asset_layer.selected_asset_keys == keys
             assert graph.get_all_asset_keys() >= keys

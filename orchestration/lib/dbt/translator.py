@@ -55,20 +55,38 @@ class ProjectTranslator(DagsterDbtTranslator):
 
 @functools.cache
 def eager_after_upstream() -> AutomationCondition:
-    """Dagster's `eager()`, except that sources loaded outside Dagster never block it.
+    """Dagster's `eager()`, with two changes that matter when dbt reads landed data.
 
-    `eager()` waits while any dependency is missing, and a source that Dagster does not load
-    (an external asset, never materialized) is missing forever: its models would never run.
-    Such sources neither block nor trigger; the landing-ingested ones (real assets) do both.
+    1. Sources loaded outside Dagster never block it. `eager()` waits while any dependency is
+       missing, and a source that Dagster does not load (an external asset, never
+       materialized) is missing forever: its models would never run. Such sources neither
+       block nor trigger; the landing-ingested ones (real assets) do both.
+    2. A dependency update is only ever cleared by a request made *after* it. `eager()` also
+       clears it when the asset next materializes, and when a request lands in the same tick
+       as the update. Both lose a batch ingested while a models run is under way: that run
+       read the data from before it, yet finishes after it (a view's materialization is even
+       recorded when dbt exits, after the tables that read through it). Here the late batch
+       is always built, by the next run; at worst one run more than needed, never one fewer.
+
     `eager()` keeps its other guards: nothing launches while a dependency or the asset itself
-    is in a run in progress, so a second batch folds into the next run instead of overlapping.
+    is in a run in progress, so a second batch folds into the next run instead of overlapping;
+    and updates made by a run whose asset selection also holds the asset never re-trigger it
+    (which is why scheduled runs name their assets: see `orchestration/dbt/schedules.py`).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BetaWarning)  # include_sources: beta, and what we mean
         loaded_elsewhere = AssetSelection.all(include_sources=True) - AssetSelection.all()
-    return AutomationCondition.eager().replace(
-        "any_deps_missing", AutomationCondition.any_deps_missing().ignore(loaded_elsewhere)
-    )
+    upstream_changed = AutomationCondition.newly_missing() | AutomationCondition.any_deps_updated()
+    handled = (
+        AutomationCondition.newly_requested() & ~upstream_changed
+    ) | AutomationCondition.initial_evaluation()
+    return (
+        AutomationCondition.in_latest_time_window()
+        & upstream_changed.since(handled.with_label("requested since"))
+        & ~AutomationCondition.any_deps_missing().ignore(loaded_elsewhere)
+        & ~AutomationCondition.any_deps_in_progress()
+        & ~AutomationCondition.in_progress()
+    ).with_label("eager after upstream")
 
 
 def _meta(props: Mapping[str, Any]) -> Mapping[str, Any]:
