@@ -58,6 +58,8 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pyright
+	@# sqlfluff's dbt templater opens the warehouse (DuckDB creates the file, not its folder).
+	mkdir -p $(DATA_DIR)
 	$(VENV)/bin/sqlfluff lint dbt_project/models
 
 format: install
