@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 from dagster import (
+    AssetKey,
     AssetsDefinition,
     AssetSelection,
     DagsterRunStatus,
@@ -155,10 +156,15 @@ def build_dbt_schedule(
     definition = manifest.get("selectors", {}).get(spec.selector, {}).get("definition")
     selection_text = spec.selection + (f" = {json.dumps(definition)}" if definition else "")
     selection = schedule_selection(slices, spec)
+
     # Named on every run rather than left implied by the job: the automation condition only
     # knows that a run built a model's parents *and the model* from the run's asset selection,
-    # and a run without one would have its marts rebuilt once more right after it.
-    assets_built = sorted(selection.resolve(slices), key=lambda key: key.to_user_string())
+    # and a run without one would have its marts rebuilt once more right after it. Resolved at
+    # the first tick, not at definitions load, as the job's own selection is.
+    @functools.cache
+    def assets_built() -> list[AssetKey]:
+        return sorted(selection.resolve(slices), key=lambda key: key.to_user_string())
+
     job = define_asset_job(
         f"{spec.name}_job",
         selection=selection,
@@ -186,7 +192,7 @@ def build_dbt_schedule(
                 f"Run {running[0].dagster_run.run_id} of this schedule is still in progress: "
                 "this tick is skipped rather than overlapping it."
             )
-        return RunRequest(asset_selection=assets_built, tags={SELECTION_TAG: spec.selection})
+        return RunRequest(asset_selection=assets_built(), tags={SELECTION_TAG: spec.selection})
 
     return _schedule
 

