@@ -63,8 +63,14 @@ PG_SECRET_NAME = "dagster/postgres-password"
 TAGGED_SECRET_NAME = "WAREHOUSE_PASSWORD"  # secrets_tag: the secret's name is the variable name
 
 # The tiny dbt project, plus what these tests need: a size per slice in dbt YAML (as our demo
-# project declares them), and a slow model that runs until a gate file is removed.
+# project declares them), a slow model that runs until a gate file is removed, and a long SQL
+# query (its own slice) for a stop to interrupt.
 SLICE_SIZES = {"seeds": ("256", "512"), "models": ("512", "2048"), "slow": ("256", "1024")}
+# Minutes of DuckDB work, unless interrupted (the same query as tests/operating's stop test).
+LONG_QUERY = (
+    "{{ config(materialized='table') }}\n"
+    "select sum(a.range * b.range) as s from range(400000) a cross join range(400000) b\n"
+)
 SLOW_MODEL = '''
 import os
 import time
@@ -240,6 +246,13 @@ class Deployment:
             for log in (self.dbt_runs_dir / run_id).glob("*/dbt.log")
         )
 
+    def dbt_log_contains(self, run_id: str, text: str) -> bool:
+        """Does this run's dbt debug log show `text` (e.g. a statement dbt sent to DuckDB)?"""
+        return any(
+            text in log.read_text(errors="replace")
+            for log in (self.dbt_runs_dir / run_id).glob("*/dbt.log")
+        )
+
     def run_tasks(self, run_id: str) -> list[AgentTask]:
         """Every ECS task of this run (the run worker's and, with ecs_executor, the steps')."""
         return [t for t in self.agent.tasks if t.tags.get("dagster/run_id") == run_id]
@@ -365,6 +378,8 @@ def _prepare_project(root: Path, gate: Path) -> Path:
     (project / "dbt_project.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     (project / "models" / "slow").mkdir()
     (project / "models" / "slow" / "slow_model.py").write_text(SLOW_MODEL.format(gate=str(gate)))
+    (project / "models" / "long_query").mkdir()
+    (project / "models" / "long_query" / "long_query.sql").write_text(LONG_QUERY)
     return project
 
 

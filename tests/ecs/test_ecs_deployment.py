@@ -301,28 +301,30 @@ def test_terminate_from_the_ui_stops_the_task_and_dbt_and_cancels_the_run(
     deploy: Deployment,
 ) -> None:
     """Terminate (GraphQL, as the UI's button) -> ECS StopTask -> SIGTERM to the run worker ->
-    dbt interrupted mid-node -> run CANCELED within the stop grace period, no dbt process left.
+    dagster-dbt forwards SIGINT to dbt -> dbt cancels DuckDB's running query -> run CANCELED
+    within ECS's stop grace period, no dbt process left.
 
-    What happens inside, as observed: dagster-dbt forwards SIGINT to dbt, which dbt-duckdb does
-    not honour while a node runs; dagster-dbt gives up after DAGSTER_DBT_TERMINATION_TIMEOUT_
-    SECONDS (10, deploy/ecs/code-server.json), the run worker reports CANCELED and exits before
-    ECS's 30 s grace ends (no SIGKILL needed), and the task's end takes dbt with it.
+    The query is a cross join that would run for minutes. (A dbt *Python* model cannot be
+    interrupted so: there dagster-dbt gives up after DAGSTER_DBT_TERMINATION_TIMEOUT_SECONDS,
+    10 in deploy/ecs/code-server.json, and the worker exits before the grace ends, taking dbt
+    with it; README, "Deploying to ECS".)
     """
     from dagster import DagsterRunStatus
 
-    deploy.gate.touch()
-    try:
-        run_id = deploy.launch(["slow"])
-        task = deploy.run_task(run_id)
-        wait_until(lambda: deploy.dbt_node_started(run_id), 90, "dbt to start its node")
-        dbt = _dbt_processes(task)
-        assert dbt, task.output_text()[-3000:]
-        t_terminate = time.time()
-        deploy.terminate(run_id)
-        run = deploy.wait_for_run(run_id, timeout=60)
-        task = deploy.agent.wait_stopped(task.task_arn, timeout=60)
-    finally:
-        remove(deploy.gate)
+    run_id = deploy.launch(["long_query"])
+    task = deploy.run_task(run_id)
+    wait_until(
+        lambda: deploy.dbt_log_contains(run_id, "cross join range(400000)"),
+        90,
+        "dbt to send the long query",
+    )
+    dbt = _dbt_processes(task)
+    assert dbt, task.output_text()[-3000:]
+    time.sleep(0.5)  # DuckDB is into the query: the stop interrupts real work
+    t_terminate = time.time()
+    deploy.terminate(run_id)
+    run = deploy.wait_for_run(run_id, timeout=60)
+    task = deploy.agent.wait_stopped(task.task_arn, timeout=60)
 
     assert run.status == DagsterRunStatus.CANCELED, deploy.debug_output(run_id)
     assert task.stop_code == "UserInitiated"
@@ -333,6 +335,14 @@ def test_terminate_from_the_ui_stops_the_task_and_dbt_and_cancels_the_run(
     assert not alive, f"dbt still running: {alive}"
     output = task.output_text()
     assert "Forwarding interrupt signal to dbt command" in output  # dbt was told to stop
+    # ... and stopped the query itself, which never created its table.
+    cancelled = "query cancelled on connection model.tiny_shop.long_query"
+    assert deploy.dbt_log_contains(run_id, cancelled)
+    import duckdb
+
+    with duckdb.connect(str(deploy.duckdb_path), read_only=True) as con:
+        tables = "select count(*) from information_schema.tables where table_name = 'long_query'"
+        assert con.execute(tables).fetchone() == (0,)
     deploy.timings["terminate_to_run_canceled_s"] = (
         deploy.instance.get_run_record_by_id(run_id).end_time - t_terminate  # type: ignore[union-attr]
     )
