@@ -3,6 +3,8 @@
 import functools
 import os
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from dagster import AssetExecutionContext, AssetsDefinition, Config, DagsterEventType
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -13,6 +15,7 @@ from orchestration import settings
 from orchestration.dbt.project import dbt_project
 from orchestration.lib.dbt.artifacts import sweep_old_runs
 from orchestration.lib.dbt.cli_args import dbt_build_args, invocation_target_path
+from orchestration.lib.dbt.cli_resource import ProjectDbtCliResource
 from orchestration.lib.dbt.events import stream_dbt_events
 from orchestration.lib.dbt.slices import DbtSlice, slice_manifest
 from orchestration.lib.dbt.translator import ProjectTranslator
@@ -67,18 +70,24 @@ def _build_slice_assets(dbt_slice: DbtSlice) -> AssetsDefinition:
         # test once every model it reads is selected or upstream. dagster-dbt still overrides
         # this when it subsets checks; a user's own DBT_INDIRECT_SELECTION wins.
         os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
-        invocation = dbt.cli(
-            dbt_build_args(full_refresh=config.full_refresh, dbt_vars=config.dbt_vars),
-            context=context,
-            target_path=target_path,
-        )
+        args = dbt_build_args(full_refresh=config.full_refresh, dbt_vars=config.dbt_vars)
+        invocation = dbt.cli(args, context=context, target_path=target_path)
         with interrupt_when_gone(_local_run_worker_pid(context)):
             yield from stream_dbt_events(
-                invocation, single_writer=settings.single_writer_warehouse()
+                invocation,
+                single_writer=settings.single_writer_warehouse(),
+                build_adapter=_adapter_builder(dbt, args),
             )
 
     _check_selection(_slice, dbt_slice)
     return _slice
+
+
+def _adapter_builder(dbt: DbtCliResource, args: list[str]) -> Callable[[], Any] | None:
+    """How to build the row-count adapter while dbt runs, when dbt was started without one."""
+    if isinstance(dbt, ProjectDbtCliResource) and dbt.adapter_after_launch:
+        return functools.partial(dbt.build_adapter, args)
+    return None
 
 
 def _check_selection(assets: AssetsDefinition, dbt_slice: DbtSlice) -> None:

@@ -12,4 +12,5 @@ def dbt_resource() -> ProjectDbtCliResource:
         profiles_dir=str(settings.dbt_profiles_dir()),
         target=settings.dbt_target(),
         dbt_executable=settings.dbt_executable(),
+        adapter_after_launch=settings.single_writer_warehouse(),
     )

@@ -2,7 +2,8 @@
 
 import contextlib
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from dagster import AssetMaterialization, MetadataValue, Output, get_dagster_logger
@@ -14,7 +15,12 @@ logger = get_dagster_logger()
 ROW_COUNT_KEY = "dagster/row_count"
 
 
-def stream_dbt_events(invocation: DbtCliInvocation, *, single_writer: bool) -> Iterator[Any]:
+def stream_dbt_events(
+    invocation: DbtCliInvocation,
+    *,
+    single_writer: bool,
+    build_adapter: Callable[[], Any] | None = None,
+) -> Iterator[Any]:
     """Yield the invocation's Dagster events, each materialization with its row count.
 
     A multi-writer warehouse counts rows while dbt runs (dagster-dbt's `fetch_row_counts`). A
@@ -22,6 +28,12 @@ def stream_dbt_events(invocation: DbtCliInvocation, *, single_writer: bool) -> I
     second connection from this process would fail. There the events are held until dbt exits,
     then every built relation is counted over one connection. Events are held, not dropped: a
     dbt failure is raised only after the materializations of the models that did succeed.
+
+    `build_adapter` builds the adapter for those counts while dbt runs, off the critical path
+    (else the invocation's own adapter is used). dbt keeps its invocation context per thread,
+    so the adapter is built and used in one thread of its own. Building it moves the process's
+    working directory for a moment (dagster-dbt's pushd to the project); every path used here
+    is absolute.
     """
     artifacts = MetadataValue.path(str(invocation.target_path))
     if not single_writer:
@@ -29,6 +41,20 @@ def stream_dbt_events(invocation: DbtCliInvocation, *, single_writer: bool) -> I
             yield _with_metadata(event, {"dbt/artifacts": artifacts})
         return
 
+    adapter_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dbt-adapter")
+    try:
+        adapter = adapter_thread.submit(build_adapter) if build_adapter else None
+        yield from _held_events(invocation, artifacts, adapter_thread, adapter)
+    finally:
+        adapter_thread.shutdown(wait=False, cancel_futures=True)
+
+
+def _held_events(
+    invocation: DbtCliInvocation,
+    artifacts: MetadataValue,
+    adapter_thread: ThreadPoolExecutor,
+    adapter: Future[Any] | None,
+) -> Iterator[Any]:
     held: list[Any] = []
     failure: BaseException | None = None
     try:
@@ -46,7 +72,11 @@ def stream_dbt_events(invocation: DbtCliInvocation, *, single_writer: bool) -> I
         # Also reached when dbt ignored the stop and dagster-dbt's wait for it timed out.
         _stop_dbt(invocation)
         failure = error
-    counts = _count_rows(invocation, held)
+
+    def count() -> dict[str, int]:
+        return _count_rows(invocation, held, adapter.result() if adapter else invocation.adapter)
+
+    counts = adapter_thread.submit(count).result()
     for event in held:
         metadata: dict[str, Any] = {"dbt/artifacts": artifacts}
         unique_id = _unique_id(event)
@@ -81,9 +111,8 @@ def _with_metadata(event: Any, metadata: dict[str, Any]) -> Any:
     return event
 
 
-def _count_rows(invocation: DbtCliInvocation, events: list[Any]) -> dict[str, int]:
+def _count_rows(invocation: DbtCliInvocation, events: list[Any], adapter: Any) -> dict[str, int]:
     """Count rows of every materialized table/incremental/seed/snapshot, over one connection."""
-    adapter = invocation.adapter
     if adapter is None:
         return {}
     nodes = invocation.manifest.get("nodes", {})
