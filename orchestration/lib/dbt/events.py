@@ -55,10 +55,22 @@ def _held_events(
     adapter_thread: ThreadPoolExecutor,
     adapter: Future[Any] | None,
 ) -> Iterator[Any]:
+    # Only the events that will carry a row count wait for dbt to exit: a table's
+    # materialization, and its checks (a check must follow the materialization it checks). The
+    # rest (views, their checks) are reported while dbt runs, so their event writes overlap it.
+    nodes = invocation.manifest.get("nodes", {})
     held: list[Any] = []
+    held_models: set[str] = set()
     failure: BaseException | None = None
     try:
         for event in invocation.stream():
+            unique_id = _unique_id(event) or ""
+            node = nodes.get(unique_id, {})
+            if isinstance(event, Output | AssetMaterialization) and _is_counted(node):
+                held_models.add(unique_id)
+            elif not held_models & _checked_models(node):
+                yield _with_metadata(event, {"dbt/artifacts": artifacts})
+                continue
             held.append(event)
     except DagsterExecutionInterruptedError:
         # The run is being terminated. dagster-dbt has sent dbt SIGINT (dbt then cancels its
@@ -100,6 +112,21 @@ def _stop_dbt(invocation: DbtCliInvocation, grace_seconds: float = 10) -> None:
         process.wait()
 
 
+def _is_counted(node: dict[str, Any]) -> bool:
+    """Tables, incrementals, seeds and snapshots get a row count. Views do not: counting one
+    re-runs its whole query, which can cost as much as the model itself; dagster-dbt's own row
+    counts skip them for the same reason."""
+    materialized = node.get("config", {}).get("materialized")
+    return bool(node.get("relation_name")) and materialized not in ("view", "ephemeral")
+
+
+def _checked_models(node: dict[str, Any]) -> set[str]:
+    """The models a dbt test node reads (none for other nodes)."""
+    if node.get("resource_type") != "test":
+        return set()
+    return {node.get("attached_node") or "", *node.get("depends_on", {}).get("nodes", [])}
+
+
 def _unique_id(event: Any) -> str | None:
     value = getattr(event, "metadata", {}).get("unique_id")
     return getattr(value, "text", value)
@@ -120,13 +147,7 @@ def _count_rows(invocation: DbtCliInvocation, events: list[Any], adapter: Any) -
     for event in events:
         unique_id = _unique_id(event)
         node = nodes.get(unique_id or "", {})
-        # Views are skipped: counting one re-runs its whole query, which can cost as much as the
-        # model itself; dagster-dbt's own row counts skip them for the same reason.
-        if (
-            isinstance(event, Output | AssetMaterialization)
-            and node.get("relation_name")
-            and (node.get("config", {}).get("materialized") not in ("view", "ephemeral"))
-        ):
+        if isinstance(event, Output | AssetMaterialization) and _is_counted(node):
             relations[str(unique_id)] = node["relation_name"]
     if not relations:
         return {}
