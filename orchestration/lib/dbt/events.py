@@ -56,21 +56,22 @@ def _held_events(
     adapter: Future[Any] | None,
 ) -> Iterator[Any]:
     # Only the events that will carry a row count wait for dbt to exit: a table's
-    # materialization, and its checks (a check must follow the materialization it checks). The
-    # rest (views, their checks) are reported while dbt runs, so their event writes overlap it.
+    # materialization, and whatever depends on a held one (Dagster takes a step's outputs in
+    # topological order, and a check after the materialization it checks). The rest (views and
+    # their checks) are reported while dbt runs, so their event writes overlap it.
     nodes = invocation.manifest.get("nodes", {})
     held: list[Any] = []
-    held_models: set[str] = set()
+    held_ids: set[str] = set()
     failure: BaseException | None = None
     try:
         for event in invocation.stream():
             unique_id = _unique_id(event) or ""
             node = nodes.get(unique_id, {})
-            if isinstance(event, Output | AssetMaterialization) and _is_counted(node):
-                held_models.add(unique_id)
-            elif not held_models & _checked_models(node):
+            counted = isinstance(event, Output | AssetMaterialization) and _is_counted(node)
+            if not counted and not held_ids & _dependencies(nodes, node):
                 yield _with_metadata(event, {"dbt/artifacts": artifacts})
                 continue
+            held_ids.add(unique_id)
             held.append(event)
     except DagsterExecutionInterruptedError:
         # The run is being terminated. dagster-dbt has sent dbt SIGINT (dbt then cancels its
@@ -120,11 +121,20 @@ def _is_counted(node: dict[str, Any]) -> bool:
     return bool(node.get("relation_name")) and materialized not in ("view", "ephemeral")
 
 
-def _checked_models(node: dict[str, Any]) -> set[str]:
-    """The models a dbt test node reads (none for other nodes)."""
-    if node.get("resource_type") != "test":
-        return set()
-    return {node.get("attached_node") or "", *node.get("depends_on", {}).get("nodes", [])}
+def _dependencies(nodes: dict[str, Any], node: dict[str, Any]) -> set[str]:
+    """The dbt nodes a node reads (a test: the models it tests), looking through ephemeral
+    models, which Dagster sees through too."""
+    found: set[str] = set()
+    pending = [node.get("attached_node"), *node.get("depends_on", {}).get("nodes", [])]
+    while pending:
+        unique_id = pending.pop()
+        if not unique_id or unique_id in found:
+            continue
+        found.add(unique_id)
+        parent = nodes.get(unique_id, {})
+        if parent.get("config", {}).get("materialized") == "ephemeral":
+            pending += parent.get("depends_on", {}).get("nodes", [])
+    return found
 
 
 def _unique_id(event: Any) -> str | None:
