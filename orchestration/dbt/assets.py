@@ -85,7 +85,7 @@ def _build_slice_assets(dbt_slice: DbtSlice) -> AssetsDefinition:
 
 def _adapter_builder(dbt: DbtCliResource, args: list[str]) -> Callable[[], Any] | None:
     """How to build the row-count adapter while dbt runs, when dbt was started without one."""
-    if isinstance(dbt, ProjectDbtCliResource) and dbt.adapter_after_launch:
+    if isinstance(dbt, ProjectDbtCliResource) and dbt.defers_adapter:
         return functools.partial(dbt.build_adapter, args)
     return None
 

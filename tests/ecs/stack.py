@@ -241,10 +241,7 @@ class Deployment:
 
     def dbt_node_started(self, run_id: str) -> bool:
         """Has dbt started building a node in this run (its JSON log says NodeStart)?"""
-        return any(
-            '"name": "NodeStart"' in log.read_text(errors="replace")
-            for log in (self.dbt_runs_dir / run_id).glob("*/dbt.log")
-        )
+        return self.dbt_log_contains(run_id, '"name": "NodeStart"')
 
     def dbt_log_contains(self, run_id: str, text: str) -> bool:
         """Does this run's dbt debug log show `text` (e.g. a statement dbt sent to DuckDB)?"""

@@ -44,8 +44,13 @@ class ProjectDbtCliResource(DbtCliResource):
             return version.parse(importlib.metadata.version("dbt-core"))
         return super()._cli_version
 
+    @property
+    def defers_adapter(self) -> bool:
+        """Whether `cli()` starts dbt with no adapter, for the caller's `build_adapter()`."""
+        return self.adapter_after_launch and _is_checked_version()
+
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> "BaseAdapter":
-        if self.adapter_after_launch and _is_checked_version():
+        if self.defers_adapter:
             # dagster-dbt's cli() accepts a missing adapter: row counts are then ours to fetch.
             return cast("BaseAdapter", None)
         return super()._initialize_dbt_core_adapter(args)
