@@ -96,8 +96,10 @@ def _env(project_dir: Path, **extra: str | Path) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("DBT_", "DAGSTER_")) and k not in ("DUCKDB_PATH", "DATA_DIR")
     }
-    if "DBT_THREADS" in os.environ:  # the one knob passed through, to both sides alike
-        inherited["DBT_THREADS"] = os.environ["DBT_THREADS"]
+    # The knobs passed through: DBT_THREADS to both sides alike, DBT_STEPS to the product.
+    for knob in ("DBT_THREADS", "DBT_STEPS"):
+        if knob in os.environ:
+            inherited[knob] = os.environ[knob]
     bin_dir = str(Path(sys.executable).parent)
     return {
         **inherited,

@@ -201,6 +201,27 @@ def step_executor() -> str:
     return raw
 
 
+DBT_STEP_LAYOUTS = ("slices", "one")
+
+
+def dbt_steps() -> str:
+    """How a run's dbt work is divided into steps: DBT_STEPS, default `slices`.
+
+    `slices`: one step per slice of the graph (folder or meta.dagster.slice), each its own dbt
+    invocation and process; slices run side by side and retry on their own. `one`: the whole
+    selection in one step, one dbt invocation. On a single-writer warehouse the slices queue for
+    the one writer anyway, and each extra invocation pays dbt's start-up and Dagster's step
+    start again (seconds each, tens of seconds at thousands of models); `one` removes that.
+    """
+    raw = os.environ.get("DBT_STEPS", "").strip().lower() or "slices"
+    if raw not in DBT_STEP_LAYOUTS:
+        raise ConfigError(
+            f"DBT_STEPS={raw!r}: use slices (a step per slice of the dbt graph) or one (the "
+            "whole selection in one step and one dbt invocation)."
+        )
+    return raw
+
+
 def run_max_retries() -> int:
     """How many times a failed run is retried automatically (RUN_MAX_RETRIES, default 1)."""
     raw = os.environ.get("RUN_MAX_RETRIES", "1")

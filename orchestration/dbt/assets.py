@@ -13,6 +13,7 @@ from dagster_dbt.dbt_manifest import validate_manifest
 
 from orchestration import settings
 from orchestration.dbt.project import dbt_project
+from orchestration.lib.dagster_patches import cache_step_output_asset_keys
 from orchestration.lib.dbt.artifacts import sweep_old_runs
 from orchestration.lib.dbt.cli_args import dbt_build_args, invocation_target_path
 from orchestration.lib.dbt.cli_resource import ProjectDbtCliResource
@@ -113,7 +114,12 @@ def _local_run_worker_pid(context: AssetExecutionContext) -> int | None:
 
 @functools.cache
 def project_dbt_assets() -> list[AssetsDefinition]:
-    """One multi-asset (one Dagster step) per slice of the dbt graph; see lib/dbt/slices.py."""
+    """One multi-asset (one Dagster step) per slice of the dbt graph; see lib/dbt/slices.py.
+
+    DBT_STEPS=one makes it a single multi-asset, hence one step and one dbt invocation per run.
+    """
+    cache_step_output_asset_keys()  # one step may hold thousands of assets; see the module
     # validate_manifest reads through dagster-dbt's cache: @dbt_assets reuses the same parse.
     manifest = validate_manifest(dbt_project().manifest_path)
-    return [_build_slice_assets(s) for s in slice_manifest(manifest)]
+    one_step = settings.dbt_steps() == "one"
+    return [_build_slice_assets(s) for s in slice_manifest(manifest, one_step=one_step)]

@@ -63,3 +63,28 @@ def test_slices_depending_on_each_other_in_a_circle_are_refused_with_the_fix():
     with pytest.raises(ConfigError, match=r"alpha -> beta -> alpha|beta -> alpha -> beta") as error:
         slice_manifest(manifest)
     assert "meta.dagster.slice" in str(error.value)
+
+
+def test_one_step_puts_every_built_node_in_one_slice_selected_by_fqn():
+    manifest = _manifest(
+        _node("seed.p.plans", ["p", "plans"]),
+        _node("model.p.a", ["p", "marts", "a"], ("seed.p.plans",), slice="heavy", ecs_cpu=1024),
+        _node("model.p.b", ["p", "staging", "b"], ecs_memory=4096),
+        _node("test.p.not_null_a_id", ["p", "marts", "not_null_a_id"], ("model.p.a",)),
+    )
+    (only,) = slice_manifest(manifest, one_step=True)
+    assert only.name == "all"
+    assert only.unique_ids == {"seed.p.plans", "model.p.a", "model.p.b"}
+    assert (only.select, only.exclude) == ("fqn:*", None)
+    assert only.op_tags == {"ecs/cpu": "1024", "ecs/memory": "4096"}, "the largest size wins"
+
+
+def test_dbt_steps_setting_names_the_choices(monkeypatch: pytest.MonkeyPatch):
+    from orchestration import settings
+
+    assert settings.dbt_steps() == "slices"
+    monkeypatch.setenv("DBT_STEPS", "One")
+    assert settings.dbt_steps() == "one"
+    monkeypatch.setenv("DBT_STEPS", "per-model")
+    with pytest.raises(ConfigError, match=r"DBT_STEPS='per-model'.*slices.*one"):
+        settings.dbt_steps()

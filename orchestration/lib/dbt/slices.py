@@ -12,6 +12,8 @@ Where a node goes is declared in dbt YAML, next to the models:
         slice: finance          # which step builds it; default: its top folder under models/
         ecs_cpu: 1024           # optional ECS task size for the step (the largest in a slice wins)
         ecs_memory: 4096
+
+`one_step=True` (DBT_STEPS=one) puts every node in one slice, `all`: one dbt invocation per run.
 """
 
 from collections.abc import Iterable, Mapping
@@ -21,6 +23,7 @@ from typing import Any
 from orchestration.settings import ConfigError
 
 BUILT_RESOURCE_TYPES = ("model", "seed", "snapshot")
+ONE_STEP_SLICE = "all"
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,11 @@ def slice_name_for(node: Mapping[str, Any]) -> str:
     return fqn[1] if len(fqn) > 2 else f"{node['resource_type']}s"
 
 
-def slice_manifest(manifest: Mapping[str, Any]) -> list[DbtSlice]:
-    """Every built dbt node assigned to exactly one slice; raises if slices depend circularly."""
+def slice_manifest(manifest: Mapping[str, Any], *, one_step: bool = False) -> list[DbtSlice]:
+    """Every built dbt node assigned to exactly one slice; raises if slices depend circularly.
+
+    With `one_step`, declared and folder slices are ignored: every node goes to `all`.
+    """
     members: dict[str, set[str]] = {}
     sizes: dict[str, dict[str, int]] = {}
     built = {
@@ -64,7 +70,7 @@ def slice_manifest(manifest: Mapping[str, Any]) -> list[DbtSlice]:
         if node["resource_type"] in BUILT_RESOURCE_TYPES
     }
     for unique_id, node in built.items():
-        name = slice_name_for(node)
+        name = ONE_STEP_SLICE if one_step else slice_name_for(node)
         members.setdefault(name, set()).add(unique_id)
         meta = _dagster_meta(node)
         for key in ("ecs_cpu", "ecs_memory"):
@@ -74,7 +80,10 @@ def slice_manifest(manifest: Mapping[str, Any]) -> list[DbtSlice]:
     _raise_on_cycles(manifest, members)
     slices = []
     for name, ids in sorted(members.items()):
-        select, exclude = _selection_for(name, [built[uid] for uid in ids], built.values())
+        if one_step:
+            select, exclude = "fqn:*", None
+        else:
+            select, exclude = _selection_for(name, [built[uid] for uid in ids], built.values())
         tags = {f"ecs/{k.removeprefix('ecs_')}": str(v) for k, v in sizes.get(name, {}).items()}
         slices.append(DbtSlice(name, frozenset(ids), select, exclude, tags))
     return slices
