@@ -3,8 +3,6 @@
 import functools
 import os
 import uuid
-from collections.abc import Callable
-from typing import Any
 
 from dagster import AssetExecutionContext, AssetsDefinition, Config, DagsterEventType
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -16,7 +14,6 @@ from orchestration.dbt.project import dbt_project
 from orchestration.lib.dagster_patches import cache_step_output_asset_keys
 from orchestration.lib.dbt.artifacts import sweep_old_runs
 from orchestration.lib.dbt.cli_args import dbt_build_args, invocation_target_path
-from orchestration.lib.dbt.cli_resource import ProjectDbtCliResource
 from orchestration.lib.dbt.events import stream_dbt_events
 from orchestration.lib.dbt.slices import DbtSlice, slice_manifest
 from orchestration.lib.dbt.translator import ProjectTranslator
@@ -77,18 +74,11 @@ def _build_slice_assets(dbt_slice: DbtSlice) -> AssetsDefinition:
             yield from stream_dbt_events(
                 invocation,
                 single_writer=settings.single_writer_warehouse(),
-                build_adapter=_adapter_builder(dbt, args),
+                rows_counted_by_dbt=getattr(dbt, "counts_rows_in_dbt", False),
             )
 
     _check_selection(_slice, dbt_slice)
     return _slice
-
-
-def _adapter_builder(dbt: DbtCliResource, args: list[str]) -> Callable[[], Any] | None:
-    """How to build the row-count adapter while dbt runs, when dbt was started without one."""
-    if isinstance(dbt, ProjectDbtCliResource) and dbt.defers_adapter:
-        return functools.partial(dbt.build_adapter, args)
-    return None
 
 
 def _check_selection(assets: AssetsDefinition, dbt_slice: DbtSlice) -> None:

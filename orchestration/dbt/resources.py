@@ -7,10 +7,11 @@ from orchestration.lib.dbt.cli_resource import ProjectDbtCliResource
 
 def dbt_resource() -> ProjectDbtCliResource:
     project = dbt_project()
-    return ProjectDbtCliResource(
+    return ProjectDbtCliResource.for_project(
         project_dir=str(project.project_dir),
         profiles_dir=str(settings.dbt_profiles_dir()),
         target=settings.dbt_target(),
         dbt_executable=settings.dbt_executable(),
-        adapter_after_launch=settings.single_writer_warehouse(),
+        # Only dbt can count rows while it holds a single-writer warehouse's lock.
+        count_rows_in_dbt=settings.single_writer_warehouse(),
     )

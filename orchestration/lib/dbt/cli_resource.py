@@ -1,11 +1,13 @@
-"""The dbt CLI resource, minus two costs paid by every step before dbt starts.
+"""The dbt CLI resource, minus costs paid by every step before dbt starts, plus row counts on
+single-writer warehouses.
 
 - dagster-dbt runs `dbt --version` in every process that calls `DbtCliResource.cli()` (about 2 s
   here, paid by every step, every ECS task). When the dbt executable is the one installed beside
   this interpreter, the installed dbt-core distribution already says which version it is.
-- dagster-dbt builds a dbt adapter in-process before it starts dbt, for row counts; building it
-  parses every dbt macro (1-2 s per step at 600 models). On a single-writer warehouse rows can be
-  counted only after dbt exits (lib/dbt/events.py), so the adapter is built while dbt runs.
+- On a single-writer warehouse (DuckDB) dbt holds the lock while it runs, so rows cannot be
+  counted from here. dbt then runs as `row_counting_dbt.py` (dbt's own CLI plus a callback that
+  counts each table as it is built), and the in-process adapter dagster-dbt would build for row
+  counts (1-2 s per step, parsing every dbt macro) is not built at all.
 """
 
 import importlib.metadata
@@ -20,49 +22,62 @@ from dagster import get_dagster_logger
 from dagster_dbt import DbtCliResource
 from packaging import version
 
+from orchestration.lib.dbt import row_counting_dbt
+
 if TYPE_CHECKING:
     from dbt.adapters.base.impl import BaseAdapter
 
 # `_cli_version` and `_initialize_dbt_core_adapter` are private to dagster-dbt; re-check them on
 # every upgrade of the pin below. With another version, dagster-dbt's own behaviour is kept.
 _CHECKED_DAGSTER_DBT = "0.29.27"
+ROW_COUNTING_DBT = Path(row_counting_dbt.__file__)
 
 
 class ProjectDbtCliResource(DbtCliResource):
-    # Set for single-writer warehouses: `cli()` then starts dbt without building an adapter, and
-    # the caller builds one with `build_adapter()` while dbt runs.
-    adapter_after_launch: bool = False
+    # Set by `for_project` when dbt itself counts rows (row_counting_dbt.py).
+    counts_rows_in_dbt: bool = False
+
+    @classmethod
+    def for_project(
+        cls, *, dbt_executable: str, count_rows_in_dbt: bool, **fields: Any
+    ) -> "ProjectDbtCliResource":
+        """The resource; with `count_rows_in_dbt`, dbt runs as this interpreter's
+        `row_counting_dbt.py` (dagster-dbt puts `global_config_flags` right after the executable).
+
+        That needs dbt-core importable here, i.e. the dbt beside this interpreter; another
+        DBT_EXECUTABLE runs as it is, and its tables get no row counts.
+        """
+        if count_rows_in_dbt and _is_own_dbt(dbt_executable):
+            return cls(
+                dbt_executable=sys.executable,
+                global_config_flags=[str(ROW_COUNTING_DBT)],
+                counts_rows_in_dbt=True,
+                **fields,
+            )
+        if count_rows_in_dbt:
+            get_dagster_logger().warning(
+                f"DBT_EXECUTABLE={dbt_executable} is not the dbt beside {sys.executable}: on a "
+                "single-writer warehouse its tables get no row counts. Unset DBT_EXECUTABLE to "
+                "use the code location's own dbt."
+            )
+        return cls(dbt_executable=dbt_executable, **fields)
 
     @cached_property
     def _cli_version(self) -> version.Version:
-        executable = Path(self.dbt_executable)
-        if (
-            _is_checked_version()
-            and executable.is_absolute()
-            and executable.parent == Path(sys.executable).parent
-        ):
+        if _is_checked_version() and _is_own_dbt(self.dbt_executable):
             return version.parse(importlib.metadata.version("dbt-core"))
         return super()._cli_version
 
-    @property
-    def defers_adapter(self) -> bool:
-        """Whether `cli()` starts dbt with no adapter, for the caller's `build_adapter()`."""
-        return self.adapter_after_launch and _is_checked_version()
-
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> "BaseAdapter":
-        if self.defers_adapter:
-            # dagster-dbt's cli() accepts a missing adapter: row counts are then ours to fetch.
+        if self.counts_rows_in_dbt and _is_checked_version():
+            # dagster-dbt's cli() accepts a missing adapter; dbt counts the rows itself.
             return cast("BaseAdapter", None)
         return super()._initialize_dbt_core_adapter(args)
 
-    def build_adapter(self, args: Sequence[str]) -> Any:
-        """The adapter dagster-dbt would have built for `args`, or None if it cannot be built
-        (row counts are metadata: a warning, never a failed step)."""
-        try:
-            return super()._initialize_dbt_core_adapter(args)
-        except Exception:
-            get_dagster_logger().warning("Could not build the dbt adapter.", exc_info=True)
-            return None
+
+def _is_own_dbt(dbt_executable: str) -> bool:
+    executable = Path(dbt_executable)
+    return executable.is_absolute() and executable.parent == Path(sys.executable).parent
 
 
 def _is_checked_version() -> bool:

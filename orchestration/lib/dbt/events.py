@@ -1,39 +1,31 @@
 """Turning one dbt invocation into Dagster events, with row counts and artifact locations."""
 
-import contextlib
 import subprocess
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 from typing import Any
 
-from dagster import AssetMaterialization, MetadataValue, Output, get_dagster_logger
+from dagster import AssetMaterialization, MetadataValue, Output
 from dagster._core.errors import DagsterExecutionInterruptedError
+from dagster_dbt.core.dbt_cli_event import DbtCliEventMessage
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 
-logger = get_dagster_logger()
+from orchestration.lib.dbt.row_counting_dbt import is_counted, row_count_of
 
 ROW_COUNT_KEY = "dagster/row_count"
 
 
 def stream_dbt_events(
-    invocation: DbtCliInvocation,
-    *,
-    single_writer: bool,
-    build_adapter: Callable[[], Any] | None = None,
+    invocation: DbtCliInvocation, *, single_writer: bool, rows_counted_by_dbt: bool
 ) -> Iterator[Any]:
-    """Yield the invocation's Dagster events, each materialization with its row count.
+    """Yield the invocation's Dagster events as dbt reports them, each table with its row count.
 
-    A multi-writer warehouse counts rows while dbt runs (dagster-dbt's `fetch_row_counts`). A
-    single-writer one (DuckDB) cannot: dbt holds the file's write lock until it exits, so a
-    second connection from this process would fail. There the events are held until dbt exits,
-    then every built relation is counted over one connection. Events are held, not dropped: a
-    dbt failure is raised only after the materializations of the models that did succeed.
-
-    `build_adapter` builds the adapter for those counts while dbt runs, off the critical path
-    (else the invocation's own adapter is used). dbt keeps its invocation context per thread,
-    so the adapter is built and used in one thread of its own. Building it moves the process's
-    working directory for a moment (dagster-dbt's pushd to the project); every path used here
-    is absolute.
+    A multi-writer warehouse counts rows from here while dbt runs (dagster-dbt's
+    `fetch_row_counts`). A single-writer one (DuckDB) cannot: dbt holds the lock until it exits.
+    There dbt counts them itself when `rows_counted_by_dbt` (row_counting_dbt.py, run by
+    ProjectDbtCliResource): each table's result waits for its count, which dbt logs right
+    behind it, in the table's own thread, before anything downstream of it can start. Every other
+    event is yielded as dbt reports it, so Dagster's event writes overlap dbt's work, and outputs
+    keep dbt's order, the topological order Dagster requires of a step.
     """
     artifacts = MetadataValue.path(str(invocation.target_path))
     if not single_writer:
@@ -41,67 +33,56 @@ def stream_dbt_events(
             yield _with_metadata(event, {"dbt/artifacts": artifacts})
         return
 
-    adapter_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dbt-adapter")
-    try:
-        adapter = adapter_thread.submit(build_adapter) if build_adapter else None
-        yield from _held_events(invocation, artifacts, adapter_thread, adapter)
-    finally:
-        adapter_thread.shutdown(wait=False, cancel_futures=True)
+    def dagster_events(raw_event: DbtCliEventMessage, rows: int | None) -> Iterator[Any]:
+        metadata: dict[str, Any] = {"dbt/artifacts": artifacts}
+        if rows is not None:
+            metadata[ROW_COUNT_KEY] = MetadataValue.int(rows)
+        for event in raw_event.to_default_asset_events(
+            manifest=invocation.manifest,
+            dagster_dbt_translator=invocation.dagster_dbt_translator,
+            context=invocation.context,
+            target_path=invocation.target_path,
+            project=invocation.project,
+        ):
+            yield _with_metadata(event, metadata)
 
-
-def _held_events(
-    invocation: DbtCliInvocation,
-    artifacts: MetadataValue,
-    adapter_thread: ThreadPoolExecutor,
-    adapter: Future[Any] | None,
-) -> Iterator[Any]:
-    # Only the events that will carry a row count wait for dbt to exit: a table's
-    # materialization, and whatever depends on a held one (Dagster takes a step's outputs in
-    # topological order, and a check after the materialization it checks). The rest (views and
-    # their checks) are reported while dbt runs, so their event writes overlap it.
-    nodes = invocation.manifest.get("nodes", {})
-    held: list[Any] = []
-    held_ids: set[str] = set()
+    awaiting_count: dict[str, DbtCliEventMessage] = {}
     failure: BaseException | None = None
     try:
-        for event in invocation.stream():
-            unique_id = _unique_id(event) or ""
-            node = nodes.get(unique_id, {})
-            counted = isinstance(event, Output | AssetMaterialization) and _is_counted(node)
-            if not counted and not held_ids & _dependencies(nodes, node):
-                yield _with_metadata(event, {"dbt/artifacts": artifacts})
-                continue
-            held_ids.add(unique_id)
-            held.append(event)
-    except DagsterExecutionInterruptedError:
-        # The run is being terminated. dagster-dbt has sent dbt SIGINT (dbt then cancels its
-        # open queries); make sure it is gone, report the models it finished, and stop. Rows are
-        # not counted: a stop should be prompt.
-        _stop_dbt(invocation)
-        for event in held:
-            yield _with_metadata(event, {"dbt/artifacts": artifacts})
-        raise
-    except Exception as error:  # dbt failed: report what did succeed, then fail the step.
-        # Also reached when dbt ignored the stop and dagster-dbt's wait for it timed out.
+        for raw_event in invocation.stream_raw_events():
+            note = row_count_of(raw_event.raw_event)
+            if note is not None:
+                unique_id, rows = note
+                if unique_id in awaiting_count:
+                    yield from dagster_events(awaiting_count.pop(unique_id), rows)
+            elif rows_counted_by_dbt and _count_follows(raw_event.raw_event):
+                awaiting_count[raw_event.raw_event["data"]["node_info"]["unique_id"]] = raw_event
+            else:
+                yield from dagster_events(raw_event, None)
+    except (Exception, DagsterExecutionInterruptedError, KeyboardInterrupt) as error:
+        # A stopped run (dagster-dbt has sent dbt SIGINT, and dbt cancels its open queries), a
+        # failed dbt, or a dbt that ignored the stop past dagster-dbt's wait: leave no orphan dbt
+        # behind, and so no lock on the warehouse file.
         _stop_dbt(invocation)
         failure = error
-
-    def count() -> dict[str, int]:
-        return _count_rows(invocation, held, adapter.result() if adapter else invocation.adapter)
-
-    counts = adapter_thread.submit(count).result()
-    for event in held:
-        metadata: dict[str, Any] = {"dbt/artifacts": artifacts}
-        unique_id = _unique_id(event)
-        if unique_id in counts:
-            metadata[ROW_COUNT_KEY] = MetadataValue.int(counts[unique_id])
-        yield _with_metadata(event, metadata)
+    # Tables whose count never came (dbt was stopped in between) are still reported, uncounted.
+    for raw_event in awaiting_count.values():
+        yield from dagster_events(raw_event, None)
     if failure is not None:
         raise failure
 
 
+def _count_follows(raw_event: dict[str, Any]) -> bool:
+    node = raw_event.get("data", {}).get("node_info", {})
+    return is_counted(
+        raw_event["info"]["name"],
+        node.get("node_status", ""),
+        node.get("materialized", ""),
+        node.get("node_relation", {}).get("relation_name", ""),
+    )
+
+
 def _stop_dbt(invocation: DbtCliInvocation, grace_seconds: float = 10) -> None:
-    """Leave no orphan dbt behind, and so no lock on the warehouse file."""
     process = invocation.process
     if process.poll() is not None:
         return
@@ -113,63 +94,7 @@ def _stop_dbt(invocation: DbtCliInvocation, grace_seconds: float = 10) -> None:
         process.wait()
 
 
-def _is_counted(node: dict[str, Any]) -> bool:
-    """Tables, incrementals, seeds and snapshots get a row count. Views do not: counting one
-    re-runs its whole query, which can cost as much as the model itself; dagster-dbt's own row
-    counts skip them for the same reason."""
-    materialized = node.get("config", {}).get("materialized")
-    return bool(node.get("relation_name")) and materialized not in ("view", "ephemeral")
-
-
-def _dependencies(nodes: dict[str, Any], node: dict[str, Any]) -> set[str]:
-    """The dbt nodes a node reads (a test: the models it tests), looking through ephemeral
-    models, which Dagster sees through too."""
-    found: set[str] = set()
-    pending = [node.get("attached_node"), *node.get("depends_on", {}).get("nodes", [])]
-    while pending:
-        unique_id = pending.pop()
-        if not unique_id or unique_id in found:
-            continue
-        found.add(unique_id)
-        parent = nodes.get(unique_id, {})
-        if parent.get("config", {}).get("materialized") == "ephemeral":
-            pending += parent.get("depends_on", {}).get("nodes", [])
-    return found
-
-
-def _unique_id(event: Any) -> str | None:
-    value = getattr(event, "metadata", {}).get("unique_id")
-    return getattr(value, "text", value)
-
-
 def _with_metadata(event: Any, metadata: dict[str, Any]) -> Any:
     if isinstance(event, Output | AssetMaterialization):
         return event.with_metadata({**event.metadata, **metadata})
     return event
-
-
-def _count_rows(invocation: DbtCliInvocation, events: list[Any], adapter: Any) -> dict[str, int]:
-    """Count rows of every materialized table/incremental/seed/snapshot, over one connection."""
-    if adapter is None:
-        return {}
-    nodes = invocation.manifest.get("nodes", {})
-    relations: dict[str, str] = {}
-    for event in events:
-        unique_id = _unique_id(event)
-        node = nodes.get(unique_id or "", {})
-        if isinstance(event, Output | AssetMaterialization) and _is_counted(node):
-            relations[str(unique_id)] = node["relation_name"]
-    if not relations:
-        return {}
-    counts: dict[str, int] = {}
-    try:
-        # dbt resolves relative paths in profiles.yml against the project directory.
-        with contextlib.chdir(invocation.project_dir), adapter.connection_named("row_counts"):
-            for unique_id, relation in relations.items():
-                _, table = adapter.execute(
-                    f"select count(*) as row_count from {relation}", fetch=True
-                )
-                counts[unique_id] = int(table.rows[0][0])
-    except Exception:  # Row counts are metadata: never fail a successful build over them.
-        logger.warning("Could not count rows after the dbt invocation.", exc_info=True)
-    return counts
