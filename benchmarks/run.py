@@ -519,6 +519,7 @@ def machine_info() -> dict[str, Any]:
             d: version(d) for d in ("dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb")
         },
         "dbt_threads": os.environ.get("DBT_THREADS", "4 (profile default)"),
+        "dbt_steps": os.environ.get("DBT_STEPS", "slices (default)"),
         "code_root": str(CODE_ROOT),
         "git_commit": git("rev-parse", "HEAD") or None,
         # Uncommitted edits under orchestration/ at measurement time (others edit concurrently).
@@ -547,7 +548,11 @@ def format_phases(sizes: list[dict[str, Any]]) -> str:
     for s in sizes:
         run = s["dagster_runs"][-1]
         phases = ", ".join(f"{k[:-2]}={v:.1f}s" for k, v in run["phases"].items() if v is not None)
-        lines.append(f"{s['models']:>6}: dbt inside dagster {run['dbt_elapsed_s']:.1f}s; {phases}")
+        steps = len(run["run"]["steps"])
+        lines.append(
+            f"{s['models']:>6}: {steps} step(s), dbt inside dagster {run['dbt_elapsed_s']:.1f}s; "
+            f"{phases}"
+        )
     return "\n".join(lines)
 
 

@@ -29,6 +29,7 @@ import psutil
 import pytest
 import yaml
 
+from orchestration.lib.dbt.cli_resource import ROW_COUNTING_DBT
 from tests.ecs.stack import (
     CODE_IMAGE,
     COMPUTE_LOGS_BUCKET,
@@ -83,6 +84,9 @@ def _describe(deploy: Deployment, task: AgentTask) -> dict[str, Any]:
     return ecs.describe_tasks(cluster=deploy.aws.cluster_name, tasks=[task.task_arn])["tasks"][0]
 
 
+DBT_CLI_NAMES = ("dbt", ROW_COUNTING_DBT.name)
+
+
 def _dbt_processes(task: AgentTask) -> list[psutil.Process]:
     """The dbt CLI processes running under a task's main process."""
     try:
@@ -95,7 +99,8 @@ def _dbt_processes(task: AgentTask) -> list[psutil.Process]:
             cmdline = child.cmdline()
         except psutil.Error:
             continue
-        if any(Path(arg).name == "dbt" for arg in cmdline[:2]) and "build" in cmdline:
+        # dbt's own script, or dbt run as row_counting_dbt.py on a single-writer warehouse.
+        if any(Path(arg).name in DBT_CLI_NAMES for arg in cmdline[:2]) and "build" in cmdline:
             found.append(child)
     return found
 
