@@ -192,12 +192,19 @@ def step_executor() -> str:
     slice's `ecs/cpu`/`ecs/memory` op tags (dagster-aws `ecs_executor`); it needs the instance's
     run launcher to be the EcsRunLauncher (deploy/dagster.yaml).
     """
-    raw = os.environ.get("STEP_EXECUTOR", "").strip().lower() or "multiprocess"
-    if raw not in STEP_EXECUTORS:
-        raise ConfigError(
-            f"STEP_EXECUTOR={raw!r}: use multiprocess (steps as processes of the run) or ecs "
-            "(each step in its own ECS task; needs the EcsRunLauncher of deploy/dagster.yaml)."
-        )
+    return _choice_setting(
+        "STEP_EXECUTOR",
+        STEP_EXECUTORS,
+        "use multiprocess (steps as processes of the run) or ecs (each step in its own ECS "
+        "task; needs the EcsRunLauncher of deploy/dagster.yaml).",
+    )
+
+
+def _choice_setting(name: str, choices: tuple[str, ...], fix: str) -> str:
+    """One of `choices` (the first is the default), case-insensitive; else a ConfigError."""
+    raw = os.environ.get(name, "").strip().lower() or choices[0]
+    if raw not in choices:
+        raise ConfigError(f"{name}={raw!r}: {fix}")
     return raw
 
 
@@ -213,13 +220,12 @@ def dbt_steps() -> str:
     the one writer anyway, and each extra invocation pays dbt's start-up and Dagster's step
     start again (seconds each, tens of seconds at thousands of models); `one` removes that.
     """
-    raw = os.environ.get("DBT_STEPS", "").strip().lower() or "slices"
-    if raw not in DBT_STEP_LAYOUTS:
-        raise ConfigError(
-            f"DBT_STEPS={raw!r}: use slices (a step per slice of the dbt graph) or one (the "
-            "whole selection in one step and one dbt invocation)."
-        )
-    return raw
+    return _choice_setting(
+        "DBT_STEPS",
+        DBT_STEP_LAYOUTS,
+        "use slices (a step per slice of the dbt graph) or one (the whole selection in one "
+        "step and one dbt invocation).",
+    )
 
 
 def run_max_retries() -> int:
