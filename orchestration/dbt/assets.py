@@ -68,8 +68,11 @@ def _build_slice_assets(dbt_slice: DbtSlice) -> AssetsDefinition:
         # test once every model it reads is selected or upstream. dagster-dbt still overrides
         # this when it subsets checks; a user's own DBT_INDIRECT_SELECTION wins.
         os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
-        args = dbt_build_args(full_refresh=config.full_refresh, dbt_vars=config.dbt_vars)
-        invocation = dbt.cli(args, context=context, target_path=target_path)
+        invocation = dbt.cli(
+            dbt_build_args(full_refresh=config.full_refresh, dbt_vars=config.dbt_vars),
+            context=context,
+            target_path=target_path,
+        )
         with interrupt_when_gone(_local_run_worker_pid(context)):
             yield from stream_dbt_events(
                 invocation,

@@ -34,9 +34,6 @@ ROW_COUNTING_DBT = Path(row_counting_dbt.__file__)
 
 
 class ProjectDbtCliResource(DbtCliResource):
-    # Set by `for_project` when dbt itself counts rows (row_counting_dbt.py).
-    counts_rows_in_dbt: bool = False
-
     @classmethod
     def for_project(
         cls, *, dbt_executable: str, count_rows_in_dbt: bool, **fields: Any
@@ -51,7 +48,6 @@ class ProjectDbtCliResource(DbtCliResource):
             return cls(
                 dbt_executable=sys.executable,
                 global_config_flags=[str(ROW_COUNTING_DBT)],
-                counts_rows_in_dbt=True,
                 **fields,
             )
         if count_rows_in_dbt:
@@ -61,6 +57,11 @@ class ProjectDbtCliResource(DbtCliResource):
                 "use the code location's own dbt."
             )
         return cls(dbt_executable=dbt_executable, **fields)
+
+    @property
+    def counts_rows_in_dbt(self) -> bool:
+        """Whether dbt runs as row_counting_dbt.py, hence reports each table's rows itself."""
+        return str(ROW_COUNTING_DBT) in self.global_config_flags
 
     @cached_property
     def _cli_version(self) -> version.Version:

@@ -43,9 +43,9 @@ def count_rows_of_built_tables(message: Any) -> None:
     It runs in the node's own thread, after dbt logged the node's result and before dbt lets any
     node that depends on it start, so the note always comes before anything downstream.
     """
-    node = message.data.node_info if message.info.name in _RESULT_EVENTS else None
-    if node is None:
+    if message.info.name not in _RESULT_EVENTS:
         return
+    node = message.data.node_info
     relation = node.node_relation.relation_name
     if not is_counted(message.info.name, node.node_status, node.materialized, relation):
         return
