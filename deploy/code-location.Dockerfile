@@ -21,7 +21,10 @@ RUN pip install --no-cache-dir "uv==${UV_VERSION}"
 WORKDIR /opt/dagster/app
 # Dependencies first, from the lock alone: code edits do not reinstall them.
 COPY pyproject.toml uv.lock ./
-RUN uv sync --frozen --no-dev --python "$(command -v python)"
+# The local instance's storage package, by its path in the lock (unused with production's
+# Postgres instance). --no-editable: the venv is copied into the final stage alone.
+COPY packages/dagster-local-storage/ packages/dagster-local-storage/
+RUN uv sync --frozen --no-dev --no-editable --python "$(command -v python)"
 
 FROM python:${PYTHON_VERSION}-slim-bookworm
 RUN useradd --system --uid 10001 --create-home --home-dir /opt/dagster/home dagster \

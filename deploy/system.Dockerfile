@@ -16,9 +16,12 @@ ENV UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy \
     UV_PROJECT_ENVIRONMENT=/opt/dagster/venv
 RUN pip install --no-cache-dir "uv==${UV_VERSION}"
 WORKDIR /src
-COPY deploy/system/pyproject.toml deploy/system/uv.lock ./
-# --frozen: exactly the lock, or fail.
-RUN uv sync --frozen --no-dev --python "$(command -v python)"
+# The lock names the local instance's storage package by its path in the repo (unused in
+# production, where the instance is Postgres, but part of the lock).
+COPY packages/dagster-local-storage/ packages/dagster-local-storage/
+COPY deploy/system/pyproject.toml deploy/system/uv.lock deploy/system/
+# --frozen: exactly the lock, or fail. --no-editable: the venv is copied out of /src below.
+RUN uv sync --frozen --no-dev --no-editable --project deploy/system --python "$(command -v python)"
 
 FROM python:${PYTHON_VERSION}-slim-bookworm
 RUN useradd --system --uid 10001 --create-home --home-dir /opt/dagster/home dagster

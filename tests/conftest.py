@@ -44,10 +44,17 @@ class Sandbox:
         )
 
     def instance(self):
-        """The sandbox's Dagster instance, opened from this process (SQLite storage)."""
+        """The sandbox's Dagster instance, opened from this process (SQLite storage).
+
+        Its dagster.yaml locates the storage by DAGSTER_HOME, which every process of the sandbox
+        has; this one gets it while the instance is built.
+        """
+        from unittest import mock
+
         from dagster import DagsterInstance
 
-        return DagsterInstance.from_config(str(self.dagster_home))
+        with mock.patch.dict(os.environ, {"DAGSTER_HOME": str(self.dagster_home)}):
+            return DagsterInstance.from_config(str(self.dagster_home))
 
     def prepare_manifest(self) -> None:
         self.python("-m", "orchestration.dbt.project")
