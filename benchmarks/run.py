@@ -96,8 +96,9 @@ def _env(project_dir: Path, **extra: str | Path) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("DBT_", "DAGSTER_")) and k not in ("DUCKDB_PATH", "DATA_DIR")
     }
-    # The knobs passed through: DBT_THREADS to both sides alike, DBT_STEPS to the product.
-    for knob in ("DBT_THREADS", "DBT_STEPS"):
+    # The knobs passed through: DBT_THREADS to both sides alike, DBT_STEPS to the product, and
+    # DAGSTER_EVENT_BATCH_SIZE, which `make` sets for every Dagster process (Makefile).
+    for knob in ("DBT_THREADS", "DBT_STEPS", "DAGSTER_EVENT_BATCH_SIZE"):
         if knob in os.environ:
             inherited[knob] = os.environ[knob]
     bin_dir = str(Path(sys.executable).parent)
