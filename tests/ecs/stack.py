@@ -240,8 +240,8 @@ class Deployment:
             raise TimeoutError(f"{e}\n{self.debug_output(run_id)}") from None
 
     def dbt_node_started(self, run_id: str) -> bool:
-        """Has dbt started building a node in this run (its JSON log says NodeStart)?"""
-        return self.dbt_log_contains(run_id, '"name": "NodeStart"')
+        """Has dbt started building a node in this run (its debug log says NodeStart)?"""
+        return self.dbt_log_contains(run_id, "Began running node")
 
     def dbt_log_contains(self, run_id: str, text: str) -> bool:
         """Does this run's dbt debug log show `text` (e.g. a statement dbt sent to DuckDB)?"""

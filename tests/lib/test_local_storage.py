@@ -71,7 +71,12 @@ def _events(instance: DagsterInstance, run_id: str, event_type: DagsterEventType
 
 
 def test_the_local_instance_uses_the_kept_connection_event_log(instance: DagsterInstance) -> None:
-    assert isinstance(instance.event_log_storage, local_storage.KeptConnectionSqliteEventLogStorage)
+    storage = instance.event_log_storage
+    assert isinstance(storage, local_storage.KeptConnectionSqliteEventLogStorage)
+    # Its cached answer to "is this table there?" still tells a missing table apart.
+    assert storage.has_table("asset_event_tags")
+    assert storage.has_table("asset_event_tags")
+    assert not storage.has_table("no_such_table")
 
 
 def test_runs_planned_materialized_and_checked_are_all_recorded(

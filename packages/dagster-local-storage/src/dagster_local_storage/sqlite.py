@@ -56,6 +56,7 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
         self._engines: OrderedDict[str, db.Engine] = OrderedDict()
         self._engines_pid = os.getpid()
         self._batch = threading.local()
+        self._tables_present: set[str] = set()
         super().__init__(base_dir, inst_data=inst_data)
 
     @classmethod
@@ -119,6 +120,14 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
                     self.store_event(event)
             finally:
                 self._batch.connection_for = None
+
+    def has_table(self, table_name: str) -> bool:
+        # Stock Dagster asks this for every materialization that carries indexed tags, through
+        # a new engine each time. A table, once there, stays: only its absence is asked again.
+        # (The stock check takes no lock; it is called while the index connection is held.)
+        if table_name not in self._tables_present and super().has_table(table_name):
+            self._tables_present.add(table_name)
+        return table_name in self._tables_present
 
     def _dispose_engines(self) -> None:
         with self._db_lock:
