@@ -27,8 +27,19 @@ class ProjectTranslator(DagsterDbtTranslator):
     def __init__(self) -> None:
         # dbt tests become asset checks; error-severity ones block downstream assets.
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        self._specs: dict[tuple[int, str, int], AssetSpec] = {}
 
     def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> AssetSpec:
+        # dagster-dbt asks again for a node's spec each time the node is someone's parent: build
+        # each once, keyed as dagster-dbt keys its own (3000 models: 16k calls, 1 s of the load).
+        memo_id = (id(manifest), unique_id, id(project))
+        if memo_id not in self._specs:
+            self._specs[memo_id] = self._project_spec(manifest, unique_id, project)
+        return self._specs[memo_id]
+
+    def _project_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
     ) -> AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
