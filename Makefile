@@ -15,8 +15,8 @@ export DATA_DIR ?= $(CURDIR)/data
 export DUCKDB_PATH ?= $(DATA_DIR)/warehouse.duckdb
 # Where raw files arrive (file:// or s3://bucket/prefix); ingestion loads them into DuckDB.
 export LANDING_URL ?= file://$(abspath $(DATA_DIR))/landing
-# Launching a run writes a "planned" event per asset and check; let the instance's storage
-# write them as one batch (both the local SQLite storage and Postgres do).
+# Launching a run writes a "planned" event per asset and check; hand them to the instance's
+# storage as one batch, which the local storage writes in one transaction (packages/).
 export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 # dagster-dbt's manifest preparer calls the `dbt` on PATH: make it the code location's.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
