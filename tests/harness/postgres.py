@@ -26,6 +26,7 @@ turned off (``fsync=off``: test data is disposable) and password (SCRAM) authent
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import os
 import pwd
@@ -281,25 +282,30 @@ class EmbeddedPostgres:
         """(uid, gid) to run the server as, or None to run as ourselves (not root)."""
         if os.geteuid() != 0:
             return None
-        try:
-            entry = pwd.getpwnam(self._system_user)
-        except KeyError:
-            subprocess.run(
-                [
-                    "useradd",
-                    "--system",
-                    "--user-group",
-                    "--no-create-home",
-                    "--home-dir",
-                    "/nonexistent",
-                    "--shell",
-                    "/usr/sbin/nologin",
-                    self._system_user,
-                ],
-                check=False,  # a concurrent test process may have created it meanwhile
-                capture_output=True,
-            )
-            entry = pwd.getpwnam(self._system_user)
+        # Test processes start servers side by side: two `useradd`s at once rewrite /etc/passwd
+        # over each other (one uid wins in the file, another was handed to the first caller),
+        # so creation is serialized by a lock file and the entry is read back after it.
+        with open("/tmp/embedded_postgres_useradd.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                entry = pwd.getpwnam(self._system_user)
+            except KeyError:
+                subprocess.run(
+                    [
+                        "useradd",
+                        "--system",
+                        "--user-group",
+                        "--no-create-home",
+                        "--home-dir",
+                        "/nonexistent",
+                        "--shell",
+                        "/usr/sbin/nologin",
+                        self._system_user,
+                    ],
+                    check=True,
+                    capture_output=True,
+                )
+                entry = pwd.getpwnam(self._system_user)
         return entry.pw_uid, entry.pw_gid
 
     @staticmethod
