@@ -2,7 +2,7 @@
 
 import duckdb
 
-from tests.conftest import TINY_PROJECT, copy_dbt_project, make_sandbox
+from tests.harness.sandbox import TINY_PROJECT, copy_dbt_project, make_sandbox
 
 
 def test_make_run_materializes_a_different_dbt_project(tmp_path):

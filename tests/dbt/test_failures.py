@@ -4,7 +4,7 @@ import re
 
 from dagster import AssetKey, DagsterEventType, DagsterRunStatus
 
-from tests.conftest import TINY_PROJECT, copy_dbt_project, make_sandbox
+from tests.harness.sandbox import TINY_PROJECT, copy_dbt_project, make_sandbox
 
 
 def _run_id(stdout: str) -> str:
