@@ -8,6 +8,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.harness.waiting import HANG_TIMEOUT
+
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 VENV_BIN = Path(sys.executable).parent
 DEMO_PROJECT = REPO_ROOT / "dbt_project"
@@ -29,7 +31,7 @@ class Sandbox:
     def duckdb_path(self) -> Path:
         return Path(self.env["DUCKDB_PATH"])
 
-    def python(self, *args: str, check: bool = True, timeout: float = 600):
+    def python(self, *args: str, check: bool = True, timeout: float = HANG_TIMEOUT):
         """Run the code location's interpreter in the sandbox, as `make` would."""
         return subprocess.run(
             [sys.executable, *args],
