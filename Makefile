@@ -23,7 +23,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # Never let uv download an interpreter: use the machine's python3.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install manifest land dev run test lint format bench clean images
+.PHONY: install manifest land dev run test test-fast lint format bench clean images
 
 install: $(VENV)/.installed $(SYSTEM_VENV)/.installed
 
@@ -54,8 +54,13 @@ dev: manifest land
 run: manifest land
 	$(VENV)/bin/python -m orchestration.cli.run
 
+# The whole suite, every lane (what CI runs).
 test: install
 	$(VENV)/bin/pytest
+
+# The in-process lanes only (unit, integration): no `make dev`, daemon, ECS stack or browser.
+test-fast: install
+	$(VENV)/bin/pytest -m "not (e2e or ecs or browser)"
 
 lint: install
 	$(VENV)/bin/ruff check .

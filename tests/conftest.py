@@ -1,5 +1,5 @@
 """Shared fixtures: every test gets its own Dagster instance, data folder and DuckDB file
-(tests/harness/sandbox.py), and a lane (see pytest_collection_modifyitems)."""
+(tests/harness/sandbox.py); and every test gets a lane (pytest_collection_modifyitems)."""
 
 from pathlib import Path
 
@@ -11,6 +11,49 @@ from tests.harness.sandbox import (
     copy_dbt_project,
     make_sandbox,
 )
+
+# Lanes, registered in pyproject.toml. `make test-fast` runs the in-process ones (unit,
+# integration); `make test` runs all. A test module or test may name its lane with a mark; else
+# the first matching path below gives it (folders end in "/"); else it is an integration test.
+LANES = ("unit", "integration", "e2e", "ecs", "browser")
+LANE_BY_PATH = {
+    "lib/test_cli_args.py": "unit",
+    "lib/test_sla.py": "unit",
+    "lib/test_slices.py": "unit",
+    "lib/test_source_freshness.py": "unit",
+    "lib/test_translator.py": "unit",
+    "ingestion/test_sources.py": "unit",
+    "alerts/test_run_failures.py": "unit",
+    "ecs/test_deploy_files.py": "unit",
+    "ecs/test_step_executor_setting.py": "unit",
+    "ecs/": "ecs",
+    "harness/test_ecs_agent.py": "ecs",
+    "harness/test_harness_basics.py": "ecs",
+    "browser/": "browser",
+    "isolation/test_read_only_project.py": "integration",
+    "isolation/": "e2e",
+    "operating/": "e2e",
+    "alerts/test_alerts_daemon.py": "e2e",
+    "ingestion/test_landing_e2e.py": "e2e",
+    "test_make_dev.py": "e2e",
+}
+TESTS_DIR = Path(__file__).resolve().parent
+
+
+def lane_of(item: pytest.Item) -> str:
+    marked = [lane for lane in LANES if item.get_closest_marker(lane)]
+    if marked:
+        return marked[0]
+    path = item.path.resolve().relative_to(TESTS_DIR).as_posix()
+    return next(
+        (lane for prefix, lane in LANE_BY_PATH.items() if path.startswith(prefix)),
+        "integration",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(lane_of(item))
 
 
 @pytest.fixture

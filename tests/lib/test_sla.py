@@ -11,7 +11,7 @@ from dagster._core.definitions.freshness import TimeWindowFreshnessPolicy
 from orchestration.lib.dbt.sla import freshness_policy_from_meta, parse_duration
 from orchestration.lib.dbt.translator import ProjectTranslator
 from orchestration.settings import ConfigError
-from tests.lib.test_translator import _manifest, _model
+from tests.harness.manifests import dbt_manifest, dbt_node
 
 
 @pytest.mark.parametrize(
@@ -72,9 +72,9 @@ def test_sla_under_meta_dagster_is_refused_with_the_reason():
 
 
 def test_translator_puts_the_sla_on_the_asset_spec_and_leaves_others_without():
-    with_sla = _model("fct_a", ["pkg", "marts", "fct_a"], meta={"freshness_sla": "26h"})
-    without = _model("fct_b", ["pkg", "marts", "fct_b"])
-    manifest = _manifest(with_sla, without)
+    with_sla = dbt_node("model.pkg.fct_a", ["pkg", "marts", "fct_a"], meta={"freshness_sla": "26h"})
+    without = dbt_node("model.pkg.fct_b", ["pkg", "marts", "fct_b"])
+    manifest = dbt_manifest(with_sla, without)
     translator = ProjectTranslator()
     spec = translator.get_asset_spec(manifest, with_sla["unique_id"], None)
     assert spec.key == AssetKey("fct_a")
@@ -85,6 +85,6 @@ def test_translator_puts_the_sla_on_the_asset_spec_and_leaves_others_without():
 
 
 def test_translator_error_names_the_model_and_its_file():
-    node = _model("fct_c", ["pkg", "marts", "fct_c"], meta={"freshness_sla": "soon"})
+    node = dbt_node("model.pkg.fct_c", ["pkg", "marts", "fct_c"], meta={"freshness_sla": "soon"})
     with pytest.raises(ConfigError, match=r"model\.pkg\.fct_c \(models/fct_c\.sql\)"):
-        ProjectTranslator().get_asset_spec(_manifest(node), node["unique_id"], None)
+        ProjectTranslator().get_asset_spec(dbt_manifest(node), node["unique_id"], None)
