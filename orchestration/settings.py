@@ -11,11 +11,11 @@ import shutil
 import sys
 from pathlib import Path
 
+# Re-exported: callers and tests name it `orchestration.settings.ConfigError`; it lives in lib/
+# so that reusable code raises it without importing the app.
+from orchestration.lib.errors import ConfigError as ConfigError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-class ConfigError(ValueError):
-    """A setting is missing or wrong. The message names the setting and the fix."""
 
 
 def _path_setting(name: str, default: Path) -> Path:

@@ -18,6 +18,7 @@ from orchestration.lib.dbt.events import stream_dbt_events
 from orchestration.lib.dbt.slices import DbtSlice, slice_manifest
 from orchestration.lib.dbt.translator import ProjectTranslator
 from orchestration.lib.orphan_guard import interrupt_when_gone
+from orchestration.pools import dbt_slice_pool
 from orchestration.settings import ConfigError
 
 
@@ -27,17 +28,6 @@ class DbtBuildConfig(Config):
     full_refresh: bool = False
     # Pydantic copies field defaults per instance, so a shared mutable default is safe here.
     dbt_vars: dict[str, str] = {}  # noqa: RUF012
-
-
-def pool_for(dbt_slice: DbtSlice, *, single_writer: bool) -> str:
-    """The concurrency pool a slice's step must hold a slot of while dbt runs.
-
-    Pools are instance-wide, across runs, with one slot each (dagster.yaml). One pool per slice
-    means two runs never build the same slice, hence the same model, at once, while disjoint
-    slices run side by side. A single-writer warehouse gets one pool for every slice: only one
-    dbt may hold its write lock, so the others queue instead of failing on the lock.
-    """
-    return "dbt_warehouse_writer" if single_writer else f"dbt_slice_{dbt_slice.name}"
 
 
 def _build_slice_assets(dbt_slice: DbtSlice) -> AssetsDefinition:
@@ -51,7 +41,7 @@ def _build_slice_assets(dbt_slice: DbtSlice) -> AssetsDefinition:
         exclude=dbt_slice.exclude,
         name=f"dbt_{dbt_slice.name}",
         op_tags=dbt_slice.op_tags,
-        pool=pool_for(dbt_slice, single_writer=settings.single_writer_warehouse()),
+        pool=dbt_slice_pool(dbt_slice.name, single_writer=settings.single_writer_warehouse()),
     )
     def _slice(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
         runs_dir = settings.dbt_runs_dir()

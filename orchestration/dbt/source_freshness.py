@@ -37,10 +37,8 @@ from dagster_dbt import DbtCliResource
 from dagster_dbt.dbt_manifest import validate_manifest
 
 from orchestration import settings
-from orchestration.dbt.assets import pool_for
 from orchestration.dbt.project import dbt_project
 from orchestration.lib.dbt.cli_args import invocation_target_path
-from orchestration.lib.dbt.slices import DbtSlice
 from orchestration.lib.dbt.source_freshness import (
     CHECK_NAME,
     freshness_sources,
@@ -48,17 +46,11 @@ from orchestration.lib.dbt.source_freshness import (
     results_by_source,
     source_freshness_args,
 )
+from orchestration.pools import warehouse_reader_pool
 
 SOURCE_FRESHNESS_JOB = "source_freshness_job"
 SOURCE_FRESHNESS_SCHEDULE = "source_freshness"
 _STEP = "dbt_source_freshness"
-
-
-def _pool() -> str | None:
-    """DuckDB: dbt opens the file for writing even to read it, so take the writers' pool."""
-    if not settings.single_writer_warehouse():
-        return None
-    return pool_for(DbtSlice(name=_STEP, unique_ids=frozenset(), select=""), single_writer=True)
 
 
 def source_freshness_checks() -> AssetChecksDefinition | None:
@@ -75,7 +67,7 @@ def source_freshness_checks() -> AssetChecksDefinition | None:
             for source in sources
         ],
         can_subset=True,
-        pool=_pool(),
+        pool=warehouse_reader_pool(single_writer=settings.single_writer_warehouse()),
     )
     def _check(context: AssetCheckExecutionContext, dbt: DbtCliResource):
         chosen = {key.asset_key for key in context.selected_asset_check_keys}

@@ -25,12 +25,11 @@ from dagster_dbt.dbt_manifest import validate_manifest
 from pydantic import Field
 
 from orchestration import settings
-from orchestration.dbt.assets import pool_for
 from orchestration.dbt.project import dbt_project
 from orchestration.ingestion.ingest import TableReport, ingest
 from orchestration.ingestion.landing import landing_store
 from orchestration.ingestion.sources import LandingTable, landing_tables
-from orchestration.lib.dbt.slices import DbtSlice
+from orchestration.pools import WAREHOUSE_WRITER_POOL
 
 LANDING_OP = "landing_ingestion"
 
@@ -41,16 +40,6 @@ class LandingLoadConfig(Config):
         description="Landing files to load, as '<table folder>/<file name>'. Empty: every file "
         "waiting in the landing zone for the selected tables.",
     )
-
-
-def warehouse_writer_pool() -> str:
-    """The pool the dbt steps hold on a single-writer warehouse: ingestion writes DuckDB too.
-
-    Asked of the dbt concern rather than restated, so the two can never drift apart: with one
-    slot, an ingestion step and a dbt step never wait on each other's DuckDB write lock.
-    """
-    any_slice = DbtSlice(name=LANDING_OP, unique_ids=frozenset(), select="")
-    return pool_for(any_slice, single_writer=True)
 
 
 @functools.cache
@@ -90,7 +79,8 @@ def landing_assets() -> AssetsDefinition | None:
         name=LANDING_OP,
         specs=[_spec(table, settings.landing_url()) for table in tables],
         can_subset=True,
-        pool=warehouse_writer_pool(),
+        # Ingestion writes DuckDB: it waits for the dbt steps' writer slot, and they for it.
+        pool=WAREHOUSE_WRITER_POOL,
     )
     def _ingest(context: AssetExecutionContext, config: LandingLoadConfig):
         selected = [by_key[key] for key in sorted(context.selected_asset_keys) if key in by_key]

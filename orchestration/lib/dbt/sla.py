@@ -32,7 +32,7 @@ from typing import Any
 
 from dagster import FreshnessPolicy
 
-from orchestration.settings import ConfigError
+from orchestration.lib.errors import ConfigError
 
 SLA_META_KEY = "freshness_sla"
 _DURATION = re.compile(r"^(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?$")

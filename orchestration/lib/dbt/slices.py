@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from orchestration.settings import ConfigError
+from orchestration.lib.errors import ConfigError
 
 BUILT_RESOURCE_TYPES = ("model", "seed", "snapshot")
 ONE_STEP_SLICE = "all"
