@@ -12,9 +12,12 @@ it, or changed the method), and the cost is only speed.
 """
 
 import functools
+from typing import TYPE_CHECKING
 
 import dagster
-from dagster._core.execution.context.system import StepExecutionContext
+
+if TYPE_CHECKING:
+    from dagster._core.execution.context.system import StepExecutionContext
 
 CHECKED_DAGSTER_VERSION = "1.13.27"
 _CACHE_ATTRIBUTE = "_orchestration_output_asset_keys"
@@ -24,12 +27,16 @@ def cache_step_output_asset_keys() -> bool:
     """Apply the patch (idempotent). Returns whether it is in place."""
     if dagster.__version__ != CHECKED_DAGSTER_VERSION:
         return False
+    # Imported only on the checked version: another one may have moved it (private API list:
+    # orchestration/lib/private_api.py).
+    from dagster._core.execution.context.system import StepExecutionContext
+
     original = StepExecutionContext.get_output_asset_keys
     if getattr(original, "_orchestration_cached", False):
         return True
 
     @functools.wraps(original)
-    def get_output_asset_keys(self: StepExecutionContext):  # type: ignore[no-untyped-def]
+    def get_output_asset_keys(self: "StepExecutionContext"):  # type: ignore[no-untyped-def]
         cached = getattr(self, _CACHE_ATTRIBUTE, None)
         if cached is None:
             cached = frozenset(original(self))

@@ -22,7 +22,7 @@ from dagster import (
     materialize,
 )
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
-from dagster_local_storage import sqlite as local_storage
+from dagster_local_storage import kept_connection as local_storage
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -28,8 +28,9 @@ if TYPE_CHECKING:
     from dbt.adapters.base.impl import BaseAdapter
 
 # `_cli_version` and `_initialize_dbt_core_adapter` are private to dagster-dbt; re-check them on
-# every upgrade of the pin below. With another version, dagster-dbt's own behaviour is kept.
-_CHECKED_DAGSTER_DBT = "0.29.27"
+# every upgrade of the pin below (orchestration/lib/private_api.py). With another version they
+# are not overridden at all: dagster-dbt's own behaviour is kept, whatever it became.
+CHECKED_DAGSTER_DBT_VERSION = "0.29.27"
 ROW_COUNTING_DBT = Path(row_counting_dbt.__file__)
 
 
@@ -63,23 +64,21 @@ class ProjectDbtCliResource(DbtCliResource):
         """Whether dbt runs as row_counting_dbt.py, hence reports each table's rows itself."""
         return str(ROW_COUNTING_DBT) in self.global_config_flags
 
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        if _is_checked_version() and _is_own_dbt(self.dbt_executable):
-            return version.parse(importlib.metadata.version("dbt-core"))
-        return super()._cli_version
+    if dagster_dbt.__version__ == CHECKED_DAGSTER_DBT_VERSION:
 
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> "BaseAdapter":
-        if self.counts_rows_in_dbt and _is_checked_version():
-            # dagster-dbt's cli() accepts a missing adapter; dbt counts the rows itself.
-            return cast("BaseAdapter", None)
-        return super()._initialize_dbt_core_adapter(args)
+        @cached_property
+        def _cli_version(self) -> version.Version:
+            if _is_own_dbt(self.dbt_executable):
+                return version.parse(importlib.metadata.version("dbt-core"))
+            return super()._cli_version
+
+        def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> "BaseAdapter":
+            if self.counts_rows_in_dbt:
+                # dagster-dbt's cli() accepts a missing adapter; dbt counts the rows itself.
+                return cast("BaseAdapter", None)
+            return super()._initialize_dbt_core_adapter(args)
 
 
 def _is_own_dbt(dbt_executable: str) -> bool:
     executable = Path(dbt_executable)
     return executable.is_absolute() and executable.parent == Path(sys.executable).parent
-
-
-def _is_checked_version() -> bool:
-    return dagster_dbt.__version__ == _CHECKED_DAGSTER_DBT
