@@ -4,13 +4,22 @@ import re
 
 from dagster import AssetKey, DagsterEventType, DagsterRunStatus
 
-from tests.harness.sandbox import TINY_PROJECT, copy_dbt_project, make_sandbox
+from tests.harness.sandbox import TINY_PROJECT, Sandbox, copy_dbt_project, make_sandbox
 
 
 def _run_id(stdout: str) -> str:
     match = re.search(r"^run (\S+) (succeeded|FAILED)", stdout, re.MULTILINE)
     assert match, stdout[-2000:]
     return match.group(1)
+
+
+def _make_run_fails(tmp_path, project) -> tuple[Sandbox, str]:
+    """`make run` on the edited project: it exits non-zero; its run's id."""
+    sandbox = make_sandbox(tmp_path, project)
+    sandbox.prepare_manifest()
+    result = sandbox.python("-m", "orchestration.cli.run", check=False)
+    assert result.returncode != 0
+    return sandbox, _run_id(result.stdout)
 
 
 def _materialized(instance, run_id: str) -> set[AssetKey]:
@@ -30,13 +39,8 @@ def test_failing_dbt_test_is_a_failed_asset_check(tmp_path):
         "          - accepted_values:\n"
         "              arguments: {values: ['ada']}\n"
     )
-    sandbox = make_sandbox(tmp_path, project)
-    sandbox.prepare_manifest()
-    result = sandbox.python("-m", "orchestration.cli.run", check=False)
-
-    assert result.returncode != 0
+    sandbox, run_id = _make_run_fails(tmp_path, project)
     with sandbox.instance() as instance:
-        run_id = _run_id(result.stdout)
         records = instance.get_records_for_run(
             run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
         ).records
@@ -54,13 +58,8 @@ def test_failing_dbt_test_is_a_failed_asset_check(tmp_path):
 def test_broken_sql_fails_the_run_naming_the_model_and_dbt_error(tmp_path):
     project = copy_dbt_project(TINY_PROJECT, tmp_path / "tiny")
     (project / "models" / "broken_model.sql").write_text("select * from table_that_is_not_there\n")
-    sandbox = make_sandbox(tmp_path, project)
-    sandbox.prepare_manifest()
-    result = sandbox.python("-m", "orchestration.cli.run", check=False)
-
-    assert result.returncode != 0
+    sandbox, run_id = _make_run_fails(tmp_path, project)
     with sandbox.instance() as instance:
-        run_id = _run_id(result.stdout)
         run = instance.get_run_by_id(run_id)
         assert run is not None and run.status == DagsterRunStatus.FAILURE
         failures = instance.get_records_for_run(
