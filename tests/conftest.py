@@ -13,9 +13,11 @@ from tests.harness.sandbox import (
 )
 
 # Lanes, registered in pyproject.toml. `make test-fast` runs the in-process ones (unit,
-# integration); `make test` runs all. A test module or test may name its lane with a mark; else
-# the first matching path below gives it (folders end in "/"); else it is an integration test.
+# integration); `make test` runs all. A test module or test may name its lane with a mark; else a
+# test on a `make dev` or daemon fixture is e2e; else the first matching path below gives it
+# (folders end in "/"); else it is an integration test.
 LANES = ("unit", "integration", "e2e", "ecs", "browser")
+E2E_FIXTURES = {"dev_stack", "ops_stack", "pg_stack", "daemon_stack"}
 LANE_BY_PATH = {
     "lib/test_cli_args.py": "unit",
     "lib/test_sla.py": "unit",
@@ -44,6 +46,8 @@ def lane_of(item: pytest.Item) -> str:
     marked = [lane for lane in LANES if item.get_closest_marker(lane)]
     if marked:
         return marked[0]
+    if E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return "e2e"
     path = item.path.resolve().relative_to(TESTS_DIR).as_posix()
     return next(
         (lane for prefix, lane in LANE_BY_PATH.items() if path.startswith(prefix)),
