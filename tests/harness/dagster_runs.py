@@ -141,3 +141,26 @@ def settled(instance: DagsterInstance, sensor_names: Sequence[str]) -> bool:
         )
         for name in sensor_names
     )
+
+
+def step_windows(
+    instance: DagsterInstance, run_id: str
+) -> dict[str, tuple[float, float, set[str]]]:
+    """Step key -> (start, end, assets it materialized), from the run's event log."""
+    from dagster import DagsterEventType
+
+    step_end = {DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
+    starts: dict[str, float] = {}
+    ends: dict[str, float] = {}
+    assets: dict[str, set[str]] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type == DagsterEventType.STEP_START:
+            starts[event.step_key] = entry.timestamp
+        elif event.event_type in step_end:
+            ends[event.step_key] = entry.timestamp
+        elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION and event.asset_key:
+            assets.setdefault(event.step_key, set()).add(event.asset_key.to_user_string())
+    return {step: (starts[step], ends[step], assets.get(step, set())) for step in starts}

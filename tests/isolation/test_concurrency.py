@@ -9,11 +9,10 @@ import pytest
 from dagster import DagsterEventType, DagsterRunStatus
 
 from orchestration.lib.dbt.slices import slice_manifest
+from tests.harness.dagster_runs import step_windows
 
 # All tests on one `make dev` stack run in the same xdist worker, so the stack starts once.
 pytestmark = pytest.mark.xdist_group("dev_stack")
-
-STEP_END = {DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
 
 
 def _slice_keys(manifest: dict) -> dict[str, list[list[str]]]:
@@ -22,22 +21,6 @@ def _slice_keys(manifest: dict) -> dict[str, list[list[str]]]:
         s.name: [[nodes[uid]["name"]] for uid in sorted(s.unique_ids)]
         for s in slice_manifest(manifest)
     }
-
-
-def _step_windows(instance, run_id: str) -> dict[str, tuple[float, float, set[str]]]:
-    """step key -> (start, end, assets it materialized), from the run's event log."""
-    starts, ends, assets = {}, {}, defaultdict(set)
-    for entry in instance.all_logs(run_id):
-        event = entry.dagster_event
-        if event is None or event.step_key is None:
-            continue
-        if event.event_type == DagsterEventType.STEP_START:
-            starts[event.step_key] = entry.timestamp
-        elif event.event_type in STEP_END:
-            ends[event.step_key] = entry.timestamp
-        elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
-            assets[event.step_key].add(event.asset_key.to_user_string())
-    return {step: (starts[step], ends[step], assets[step]) for step in starts}
 
 
 def test_four_overlapping_runs_all_succeed_without_overlap_or_lock_errors(dev_stack):
@@ -68,7 +51,7 @@ def test_four_overlapping_runs_all_succeed_without_overlap_or_lock_errors(dev_st
                 if event and event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
                     metadata = event.step_materialization_data.materialization.metadata
                     artifact_dirs[run_id].add(str(metadata["dbt/artifacts"].value))
-            for start, end, assets in _step_windows(instance, run_id).values():
+            for start, end, assets in step_windows(instance, run_id).values():
                 for asset in assets:
                     windows[asset].append((start, end, run_id))
 

@@ -11,10 +11,9 @@ import pytest
 from dagster import DagsterEventType, DagsterRun
 
 from tests.harness.dagster_dev import DevServer, make_dev
+from tests.harness.dagster_runs import step_windows
 from tests.harness.postgres import EmbeddedPostgres, PostgresInfo
 from tests.harness.sandbox import Sandbox, make_sandbox
-
-STEP_END = {DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
 
 # Two models of different slices that each wait, inside Postgres, until the other one is running
 # (up to 90 s), then hold 2 s more so the other sees them too: they only finish early when the
@@ -178,20 +177,8 @@ class PgStack:
             return {key.to_user_string() for key in keys}
 
     def step_windows(self, run_id: str) -> dict[str, tuple[float, float, set[str]]]:
-        """step key -> (start, end, assets it materialized), from the run's event log."""
-        starts, ends, assets = {}, {}, {}
         with self.sandbox.instance() as instance:
-            for entry in instance.all_logs(run_id):
-                event = entry.dagster_event
-                if event is None or event.step_key is None:
-                    continue
-                if event.event_type == DagsterEventType.STEP_START:
-                    starts[event.step_key] = entry.timestamp
-                elif event.event_type in STEP_END:
-                    ends[event.step_key] = entry.timestamp
-                elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
-                    assets.setdefault(event.step_key, set()).add(event.asset_key.to_user_string())
-        return {step: (starts[step], ends[step], assets.get(step, set())) for step in starts}
+            return step_windows(instance, run_id)
 
 
 @pytest.fixture(scope="package")
