@@ -49,7 +49,7 @@ from tests.harness.moto_server import (
 from tests.harness.ports import LOOPBACK, free_port
 from tests.harness.postgres import EmbeddedPostgres
 from tests.harness.sandbox import REPO_ROOT, TINY_PROJECT, copy_dbt_project
-from tests.harness.waiting import wait_until
+from tests.harness.waiting import HANG_TIMEOUT, wait_until
 
 DEPLOY = REPO_ROOT / "deploy"
 TASK_DEFINITIONS = DEPLOY / "ecs"
@@ -172,7 +172,7 @@ class Deployment:
         """The UI's Terminate button: the webserver asks its run coordinator to cancel."""
         self.ui.terminate(run_id)
 
-    def wait_for_run(self, run_id: str, timeout: float = 120) -> Any:
+    def wait_for_run(self, run_id: str, timeout: float = HANG_TIMEOUT) -> Any:
         try:
             return wait_for_run(self.instance, run_id, timeout)
         except TimeoutError as e:
@@ -193,7 +193,7 @@ class Deployment:
         """Every ECS task of this run (the run worker's and, with ecs_executor, the steps')."""
         return [t for t in self.agent.tasks if t.tags.get("dagster/run_id") == run_id]
 
-    def run_task(self, run_id: str, timeout: float = 60) -> AgentTask:
+    def run_task(self, run_id: str, timeout: float = HANG_TIMEOUT) -> AgentTask:
         """The run worker's task, once its process started."""
         return self.agent.wait_for_task(
             lambda t: t.tags.get("dagster/run_id") == run_id and "dagster/step-key" not in t.tags,
@@ -225,7 +225,7 @@ class Deployment:
             startedBy=f"ecs-svc/{service}",
             **self.aws.run_task_kwargs(),
         )["tasks"]
-        started = self.agent.wait_for_task(lambda t: t.task_arn == task["taskArn"], timeout=30)
+        started = self.agent.wait_for_task(lambda t: t.task_arn == task["taskArn"])
         self.services[service] = started
         return started
 
@@ -234,9 +234,9 @@ class Deployment:
         self.moto.client("ecs").stop_task(
             cluster=self.aws.cluster_name, task=task.task_arn, reason="deployment"
         )
-        self.agent.wait_stopped(task.task_arn, timeout=60)
+        self.agent.wait_stopped(task.task_arn)
 
-    def wait_code_server(self, timeout: float = 90) -> None:
+    def wait_code_server(self, timeout: float = HANG_TIMEOUT) -> None:
         from dagster._grpc.client import DagsterGrpcClient
 
         client = DagsterGrpcClient(port=self.code_server_port, host=LOOPBACK)
@@ -253,7 +253,7 @@ class Deployment:
 
         wait_until(serving, timeout, "the code server to serve", poll=0.25)
 
-    def wait_webserver(self, timeout: float = 90) -> None:
+    def wait_webserver(self, timeout: float = HANG_TIMEOUT) -> None:
         def up() -> bool:
             task = self.services["webserver"]
             if task.stopped:
@@ -267,7 +267,7 @@ class Deployment:
 
         wait_until(up, timeout, "the webserver to answer", poll=0.25)
 
-    def wait_daemon(self, timeout: float = 90) -> None:
+    def wait_daemon(self, timeout: float = HANG_TIMEOUT) -> None:
         needed = {"QUEUED_RUN_COORDINATOR", "MONITORING", "EVENT_LOG_CONSUMER"}
 
         def beating() -> bool:
@@ -332,7 +332,7 @@ def _start_build_time_manifest(env: Mapping[str, str]) -> subprocess.Popen[str]:
 
 
 def _finish_build_time_manifest(build: subprocess.Popen[str], project: Path) -> None:
-    output, _ = build.communicate(timeout=180)
+    output, _ = build.communicate(timeout=HANG_TIMEOUT)
     assert build.returncode == 0, output
     assert (project / "target" / "manifest.json").is_file()
 

@@ -45,7 +45,7 @@ from tests.ecs.stack import (
 )
 from tests.harness.dagster_ui import RELOAD_LOCATION
 from tests.harness.ecs_agent import AgentTask
-from tests.harness.waiting import wait_until
+from tests.harness.waiting import HANG_TIMEOUT, wait_until
 
 # One deployment per module: under xdist (--dist loadgroup) all these tests share one worker,
 # so it starts once and the tests run in this order (the last one rolls out a new revision).
@@ -76,7 +76,7 @@ def first_runs(deploy: Deployment) -> tuple[str, str]:
 
 def _only_task(deploy: Deployment, run_id: str) -> AgentTask:
     (task,) = deploy.run_tasks(run_id)
-    return deploy.agent.wait_stopped(task.task_arn, timeout=30)
+    return deploy.agent.wait_stopped(task.task_arn)
 
 
 def _describe(deploy: Deployment, task: AgentTask) -> dict[str, Any]:
@@ -327,15 +327,15 @@ def test_terminate_from_the_ui_stops_the_task_and_dbt_and_cancels_the_run(
     assert dbt, task.output_text()[-3000:]
     t_terminate = time.time()
     deploy.terminate(run_id)
-    run = deploy.wait_for_run(run_id, timeout=60)
-    task = deploy.agent.wait_stopped(task.task_arn, timeout=60)
+    run = deploy.wait_for_run(run_id)
+    task = deploy.agent.wait_stopped(task.task_arn)
 
     assert run.status == DagsterRunStatus.CANCELED, deploy.debug_output(run_id)
     assert task.stop_code == "UserInitiated"
     assert [s for _, s in task.signals_sent] == [signal.SIGTERM]  # exited within the grace
     described = _describe(deploy, task)
     assert (described["lastStatus"], described["stopCode"]) == ("STOPPED", "UserInitiated")
-    _gone, alive = psutil.wait_procs(dbt, timeout=30)
+    _gone, alive = psutil.wait_procs(dbt, timeout=HANG_TIMEOUT)
     assert not alive, f"dbt still running: {alive}"
     output = task.output_text()
     assert "Forwarding interrupt signal to dbt command" in output  # dbt was told to stop
@@ -368,15 +368,15 @@ def test_killed_task_fails_the_run_and_a_retry_succeeds_in_a_new_task(deploy: De
     try:
         run_id = deploy.launch(["slow"], tags=run_retry_tags())
         task = deploy.run_task(run_id)
-        wait_until(lambda: deploy.dbt_node_started(run_id), 90, "dbt to start its node")
+        wait_until(lambda: deploy.dbt_node_started(run_id), HANG_TIMEOUT, "dbt to start its node")
         t_kill = time.time()
         deploy.agent.kill(task.task_arn, signal.SIGKILL)
     finally:
         remove(deploy.gate)  # the retry's dbt finishes at once
 
-    task = deploy.agent.wait_stopped(task.task_arn, timeout=30)
+    task = deploy.agent.wait_stopped(task.task_arn)
     assert task.exit_code == 128 + signal.SIGKILL
-    run = deploy.wait_for_run(run_id, timeout=60)
+    run = deploy.wait_for_run(run_id)
     assert run.status == DagsterRunStatus.FAILURE
     deploy.timings["kill_to_run_failed_s"] = (
         deploy.instance.get_run_record_by_id(run_id).end_time - t_kill  # type: ignore[union-attr]
@@ -387,7 +387,7 @@ def test_killed_task_fails_the_run_and_a_retry_succeeds_in_a_new_task(deploy: De
         return runs[0] if runs else None
 
     retried = wait_until(retry, 60, f"a retry of run {run_id}", poll=0.25)
-    retried = deploy.wait_for_run(retried.run_id, timeout=120)
+    retried = deploy.wait_for_run(retried.run_id)
     assert retried.status == DagsterRunStatus.SUCCESS, deploy.debug_output(retried.run_id)
     retry_task = _only_task(deploy, retried.run_id)
     assert retry_task.task_arn != task.task_arn and retry_task.exit_code == 0
@@ -421,7 +421,7 @@ def test_rolling_out_step_executor_ecs_runs_each_dbt_slice_in_its_own_sized_task
 
     run_id = deploy.launch(["seeds", "models"])
     t_run = time.monotonic()
-    run = deploy.wait_for_run(run_id, timeout=180)
+    run = deploy.wait_for_run(run_id)
     deploy.timings["step_per_task_run_s"] = time.monotonic() - t_run
     assert run.status == DagsterRunStatus.SUCCESS, deploy.debug_output(run_id)
 
@@ -439,7 +439,7 @@ def test_rolling_out_step_executor_ecs_runs_each_dbt_slice_in_its_own_sized_task
         for r in deploy.instance.all_logs(run_id, of_type=DagsterEventType.STEP_WORKER_STARTING)
     }
     for step_key, task in step_tasks.items():
-        task = deploy.agent.wait_stopped(task.task_arn, timeout=30)
+        task = deploy.agent.wait_stopped(task.task_arn)
         assert task.command[:3] == ["dagster", "api", "execute_step"]
         assert (task.exit_code, task.image) == (0, CODE_IMAGE)
         assert task.task_definition_arn == run_task.task_definition_arn

@@ -73,6 +73,7 @@ from typing import Any
 
 from tests.harness.moto_server import ACCOUNT_ID, MotoServer
 from tests.harness.ports import LOOPBACK
+from tests.harness.waiting import HANG_TIMEOUT
 
 # The minimal host environment a task process gets before anything ECS-specific is added.
 _HOST_ENV_KEYS = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "SYSTEMROOT")
@@ -377,7 +378,7 @@ class EcsAgent:
             return self._runtimes[task_arn].info
 
     def wait_for_task(
-        self, predicate: Callable[[AgentTask], bool] = lambda t: True, timeout: float = 60.0
+        self, predicate: Callable[[AgentTask], bool] = lambda t: True, timeout: float = HANG_TIMEOUT
     ) -> AgentTask:
         """First task matching ``predicate`` whose process has started (or that failed to)."""
         deadline = time.monotonic() + timeout
@@ -392,7 +393,7 @@ class EcsAgent:
             f"agent errors: {self.errors}"
         )
 
-    def wait_stopped(self, task_arn: str, timeout: float = 60.0) -> AgentTask:
+    def wait_stopped(self, task_arn: str, timeout: float = HANG_TIMEOUT) -> AgentTask:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             t = self.task(task_arn)

@@ -45,7 +45,7 @@ FIXTURE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "ecs_smoke"
 LOCATION_NAME = "ecs_smoke"
 IMAGE = "harness/ecs-smoke:local"  # never pulled: the agent ignores images
 COMPUTE_LOG_BUCKET = "harness-compute-logs"
-RUN_TIMEOUT = 60.0
+RUN_TIMEOUT = HANG_TIMEOUT
 
 
 @dataclass
@@ -223,7 +223,7 @@ def _launch(stack: Stack, job_name: str) -> tuple[str, float]:
 
 
 def _task_for_run(stack: Stack, run_id: str) -> AgentTask:
-    return stack.agent.wait_for_task(lambda t: t.tags.get("dagster/run_id") == run_id, timeout=30)
+    return stack.agent.wait_for_task(lambda t: t.tags.get("dagster/run_id") == run_id)
 
 
 def _wait_run_finished(stack: Stack, run_id: str, timeout: float = RUN_TIMEOUT) -> Any:
@@ -271,7 +271,7 @@ def test_run_executes_in_an_ecs_task_and_reuses_the_task_definition(stack: Stack
     assert (task.cpu, task.memory) == ("256", "512")
     assert task.env["DAGSTER_RUN_JOB_NAME"] == "smoke_job"
     assert "DAGSTER_HOME" not in task.env
-    task = stack.agent.wait_stopped(task.task_arn, timeout=30)
+    task = stack.agent.wait_stopped(task.task_arn)
     assert (task.exit_code, task.stop_code) == (0, "EssentialContainerExited")
 
     described = ecs.describe_tasks(cluster=stack.aws.cluster_name, tasks=[task.task_arn])["tasks"][
@@ -347,8 +347,8 @@ def test_terminate_stops_the_task_and_cancels_the_run(stack: Stack) -> None:
         DagsterRunStatus.CANCELING,
         DagsterRunStatus.CANCELED,
     )
-    run = _wait_run_finished(stack, run_id, timeout=30)
-    task = stack.agent.wait_stopped(task.task_arn, timeout=30)
+    run = _wait_run_finished(stack, run_id)
+    task = stack.agent.wait_stopped(task.task_arn)
     stack.timings["terminate_to_task_stopped_s"] = task.stopped_at - t_stop  # type: ignore[operator]
 
     assert run.status == DagsterRunStatus.CANCELED, task.output_text()[-3000:]
@@ -361,7 +361,7 @@ def test_terminate_stops_the_task_and_cancels_the_run(stack: Stack) -> None:
     assert described["stopCode"] == "UserInitiated"
     assert described["containers"][0]["exitCode"] == task.exit_code
 
-    _gone, alive = psutil.wait_procs(processes, timeout=10)
+    _gone, alive = psutil.wait_procs(processes, timeout=HANG_TIMEOUT)
     assert not alive, f"processes left alive: {alive}"
     stack.timings["test_b_total_s"] = time.monotonic() - t_test
     assert not stack.agent.errors
@@ -380,7 +380,7 @@ def test_secrets_reach_the_task_but_not_the_api_or_logs(stack: Stack) -> None:
     run_id, _ = _launch(stack, "smoke_job")
     task = _task_for_run(stack, run_id)
     assert _wait_run_finished(stack, run_id).status == DagsterRunStatus.SUCCESS
-    task = stack.agent.wait_stopped(task.task_arn, timeout=30)
+    task = stack.agent.wait_stopped(task.task_arn)
 
     # In the process: the asset saw every secret (it records only hashes).
     report = json.loads((stack.output_dir / f"{run_id}.json").read_text())
@@ -439,7 +439,7 @@ def test_ecs_executor_runs_each_step_as_its_own_task(stack: Stack) -> None:
     (step_task,) = step_tasks
     assert step_task.task_definition_arn == run_task.task_definition_arn  # reuses its own
     assert step_task.command[:3] == ["dagster", "api", "execute_step"]
-    step_task = stack.agent.wait_stopped(step_task.task_arn, timeout=30)
+    step_task = stack.agent.wait_stopped(step_task.task_arn)
     assert (step_task.exit_code, step_task.stop_code) == (0, "EssentialContainerExited")
     report = json.loads((stack.output_dir / f"{run_id}.step.json").read_text())
     assert report == {"pid": step_task.pid, "task_arn": step_task.task_arn}

@@ -84,7 +84,7 @@ class Env:
             overrides={"containerOverrides": [container_override], **overrides},
         )["tasks"][0]
         arn = task["taskArn"]
-        return self.agent.wait_for_task(lambda t: t.task_arn == arn, timeout=20)
+        return self.agent.wait_for_task(lambda t: t.task_arn == arn)
 
     def describe(self, task_arn: str) -> dict[str, Any]:
         return self.ecs.describe_tasks(cluster=self.aws.cluster_name, tasks=[task_arn])["tasks"][0]
@@ -144,7 +144,7 @@ def test_task_runs_with_merged_config_and_reports_its_exit(env: Env) -> None:
     assert task.argv[:2] == [sys.executable, "-c"]
     assert (task.env["A"], task.env["B"]) == ("taskdef", "override")
     assert (task.cpu, task.memory) == ("512", "1024")
-    task = env.agent.wait_stopped(task.task_arn, timeout=20)
+    task = env.agent.wait_stopped(task.task_arn)
     assert (task.exit_code, task.stop_code) == (3, "EssentialContainerExited")
 
     described = env.describe(task.task_arn)
@@ -172,7 +172,7 @@ def test_stop_task_sends_sigterm_then_sigkill_after_stop_timeout(env: Env) -> No
     stopped = env.ecs.stop_task(cluster=env.aws.cluster_name, task=task.task_arn, reason="test")
     assert stopped["task"]["lastStatus"] == "STOPPING"
     assert stopped["task"]["desiredStatus"] == "STOPPED"
-    task = env.agent.wait_stopped(task.task_arn, timeout=20)
+    task = env.agent.wait_stopped(task.task_arn)
 
     (t_term, sig_term), (t_kill, sig_kill) = task.signals_sent
     assert (sig_term, sig_kill) == (signal.SIGTERM, signal.SIGKILL)
@@ -190,7 +190,7 @@ def test_kill_helper_and_leftover_processes(env: Env) -> None:
     task = env.run({"MODE": "wait"})
     wait_until(lambda: "ready" in task.output_text(), HANG_TIMEOUT, "the container to be ready")
     env.agent.kill(task.task_arn, signal.SIGKILL)
-    task = env.agent.wait_stopped(task.task_arn, timeout=20)
+    task = env.agent.wait_stopped(task.task_arn)
     assert (task.exit_code, task.stop_code) == (137, "EssentialContainerExited")
 
     task = env.run({"MODE": "spawn"})
@@ -200,7 +200,7 @@ def test_kill_helper_and_leftover_processes(env: Env) -> None:
         "children",
     )
     pids = [int(p) for p in line.split("=")[1].split(",")]
-    task = env.agent.wait_stopped(task.task_arn, timeout=20)
+    task = env.agent.wait_stopped(task.task_arn)
     assert task.exit_code == 0
     wait_until(
         lambda: not any(_alive(pid) for pid in pids), HANG_TIMEOUT, f"children {pids} to die"
@@ -213,7 +213,7 @@ def test_tasks_that_cannot_start(env: Env) -> None:
     td = _register(
         env.server, env.aws, "unit-bad-secret", secrets=[{"name": "S", "valueFrom": bad_secret}]
     )
-    task = env.agent.wait_stopped(env.run(taskDefinition=td).task_arn, timeout=20)
+    task = env.agent.wait_stopped(env.run(taskDefinition=td).task_arn)
     assert task.pid is None and task.stop_code == "TaskFailedToStart"
     assert str(task.stopped_reason).startswith("ResourceInitializationError: unable to pull")
     described = env.describe(task.task_arn)
@@ -229,7 +229,7 @@ def test_tasks_that_cannot_start(env: Env) -> None:
             "options": {"awslogs-group": "/missing", "awslogs-stream-prefix": "x"},
         },
     )
-    task = env.agent.wait_stopped(env.run(taskDefinition=td).task_arn, timeout=20)
+    task = env.agent.wait_stopped(env.run(taskDefinition=td).task_arn)
     assert task.stop_code == "TaskFailedToStart" and "log group does not exist" in str(
         task.stopped_reason
     )
@@ -251,7 +251,7 @@ def test_secret_forms(env: Env) -> None:
             {"name": "C", "valueFrom": "/unit/param"},
         ],
     )
-    task = env.agent.wait_stopped(env.run(taskDefinition=td).task_arn, timeout=20)
+    task = env.agent.wait_stopped(env.run(taskDefinition=td).task_arn)
     assert task.exit_code == 0, task.output_text()
     assert (task.env["A"], task.env["B"], task.env["C"]) == ("p-value", "j-value", "s-value")
     assert "A=p-value B=j-value" in env.logs(task)  # this container prints them on purpose
