@@ -104,6 +104,9 @@ def make_sandbox(root: Path, project_dir: Path) -> Sandbox:
         "DUCKDB_PATH": str(data_dir / "warehouse.duckdb"),
         "DBT_PROJECT_DIR": str(project_dir),
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        # Dagster's own wait on a code server (60 s by default) is a speed limit: on a loaded
+        # 2-core machine a launch then fails before its run starts. Only bound a hang.
+        "DAGSTER_GRPC_TIMEOUT_SECONDS": str(int(HANG_TIMEOUT)),
     }
     return Sandbox(root=root, env=env)
 

@@ -172,6 +172,14 @@ def test_a_dropped_file_updates_the_marts_downstream_of_it_and_nothing_else(
         def alive_and(condition):
             def check():
                 server.assert_alive()
+                failed = [
+                    r.dagster_run
+                    for r in instance.get_run_records(RunsFilter(created_after=dropped))
+                    if r.dagster_run.status == DagsterRunStatus.FAILURE
+                    and r.dagster_run.tags.get("dagster/sensor_name") in SENSORS
+                ]
+                # Fail at once, not at the hang bound: a failed run never reaches the mart.
+                assert not failed, f"runs failed: {failed}\n{server.log_tail()}"
                 return condition()
 
             return check
@@ -181,6 +189,7 @@ def test_a_dropped_file_updates_the_marts_downstream_of_it_and_nothing_else(
         # the late file is folded into the next one.
         first, second = {f"evt_e2e_{n}" for n in range(5)}, {"evt_e2e_late"}
         dropped_at = time.time()
+        dropped = dt.datetime.fromtimestamp(dropped_at, dt.UTC)
         _drop_events(landing, "e2e_1.jsonl", first, user)
         # Started (or already over: on a fast machine the whole run fits between two polls).
         wait_until(
