@@ -168,7 +168,7 @@ class PgStack:
     warehouse: Warehouse
     database: str
 
-    def wait_finished(self, run_ids: list[str], timeout: float = 300) -> dict:
+    def wait_finished(self, run_ids: list[str], timeout: float = 900) -> dict:
         with self.sandbox.instance() as instance:
 
             def finished():
@@ -238,5 +238,5 @@ def pg_stack(tmp_path_factory: pytest.TempPathFactory, warehouse: Warehouse):
                 return None
             return len(nodes) >= sum(map(len, MODELS.values())) or None
 
-        wait_for(code_location_loaded, timeout=300, interval=2, what="the code location")
+        wait_for(code_location_loaded, timeout=900, interval=2, what="the code location")
         yield PgStack(server, sandbox, project, warehouse, database)
