@@ -8,14 +8,12 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from dagster import DagsterEventType, DagsterRunStatus
+from dagster import DagsterEventType, DagsterRun
 
-from tests.conftest import Sandbox, make_sandbox
-from tests.harness.dagster_dev import DevServer, make_dev, wait_for
+from tests.harness.dagster_dev import DevServer, make_dev
 from tests.harness.postgres import EmbeddedPostgres, PostgresInfo
+from tests.harness.sandbox import Sandbox, make_sandbox
 
-FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
-ASSET_NODES = "{ assetNodes { assetKey { path } } }"
 STEP_END = {DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
 
 # Two models of different slices that each wait, inside Postgres, until the other one is running
@@ -168,17 +166,9 @@ class PgStack:
     warehouse: Warehouse
     database: str
 
-    def wait_finished(self, run_ids: list[str], timeout: float = 900) -> dict:
+    def wait_finished(self, run_ids: list[str]) -> dict[str, DagsterRun]:
         with self.sandbox.instance() as instance:
-
-            def finished():
-                assert self.server.process.poll() is None, self.server.log_tail()
-                runs = {run_id: instance.get_run_by_id(run_id) for run_id in run_ids}
-                if all(run and run.status in FINISHED for run in runs.values()):
-                    return runs
-                return None
-
-            return wait_for(finished, timeout=timeout, interval=0.5, what=f"runs {run_ids}")
+            return self.server.wait_for_runs(instance, run_ids)
 
     def materialized(self, run_id: str) -> set[str]:
         with self.sandbox.instance() as instance:
@@ -229,14 +219,5 @@ def pg_stack(tmp_path_factory: pytest.TempPathFactory, warehouse: Warehouse):
         "insert into public.drill_control values (1, 0)",
     )
     with make_dev(sandbox.env, root / "make_dev.log") as server:
-
-        def code_location_loaded():
-            assert server.process.poll() is None, server.log_tail()
-            try:
-                nodes = server.graphql(ASSET_NODES)["data"]["assetNodes"]
-            except (OSError, KeyError, TypeError):
-                return None
-            return len(nodes) >= sum(map(len, MODELS.values())) or None
-
-        wait_for(code_location_loaded, timeout=900, interval=2, what="the code location")
+        assert len(server.wait_for_assets()) >= sum(map(len, MODELS.values()))
         yield PgStack(server, sandbox, project, warehouse, database)

@@ -20,8 +20,8 @@ def _window(stack, run_id: str, asset: str) -> tuple[float, float]:
 def test_disjoint_slices_run_side_by_side_and_a_shared_slice_one_run_at_a_time(pg_stack):
     # left_meets_right and right_meets_left each wait inside Postgres until the other is running:
     # both runs succeed quickly only if their slices really run at once.
-    first = pg_stack.server.launch_assets([["left_meets_right"], ["shared_slow"]])
-    second = pg_stack.server.launch_assets([["right_meets_left"], ["shared_slow"]])
+    first = pg_stack.server.ui.launch_assets([["left_meets_right"], ["shared_slow"]])
+    second = pg_stack.server.ui.launch_assets([["right_meets_left"], ["shared_slow"]])
     runs = pg_stack.wait_finished([first, second])
 
     assert {run.status for run in runs.values()} == {DagsterRunStatus.SUCCESS}

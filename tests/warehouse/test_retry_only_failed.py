@@ -4,7 +4,7 @@ and its downstream, not the upstream siblings that had succeeded."""
 import pytest
 from dagster import DagsterRunStatus
 
-from tests.operating.test_retry_only_failed import REEXECUTE, SELECTION
+from tests.operating.test_retry_only_failed import SELECTION
 
 pytestmark = pytest.mark.xdist_group("pg_stack")
 
@@ -14,7 +14,7 @@ def test_reexecute_from_failure_rebuilds_only_the_failed_model_and_its_downstrea
     good_sql = fragile.read_text()
     fragile.write_text("select id from {{ ref('base') }} where no_such_column > 0\n")
     try:
-        failed_id = pg_stack.server.launch_assets(SELECTION)
+        failed_id = pg_stack.server.ui.launch_assets(SELECTION)
         failed = pg_stack.wait_finished([failed_id])[failed_id]
     finally:
         fragile.write_text(good_sql)  # the analytics engineer's fix
@@ -22,10 +22,7 @@ def test_reexecute_from_failure_rebuilds_only_the_failed_model_and_its_downstrea
     assert failed.status == DagsterRunStatus.FAILURE
     assert pg_stack.materialized(failed_id) == {"base", "sibling"}
 
-    result = pg_stack.server.graphql(REEXECUTE, {"parentRunId": failed_id})
-    launched = result["data"]["launchRunReexecution"]
-    assert launched["__typename"] == "LaunchRunSuccess", launched
-    retry_id = launched["run"]["runId"]
+    retry_id = pg_stack.server.ui.reexecute_from_failure(failed_id)
     retry = pg_stack.wait_finished([retry_id])[retry_id]
 
     assert retry.status == DagsterRunStatus.SUCCESS

@@ -6,15 +6,9 @@ import time
 import pytest
 from dagster import DagsterRunStatus
 
-from tests.harness.dagster_dev import wait_for
+from tests.harness.waiting import HANG_TIMEOUT, wait_until
 
 pytestmark = pytest.mark.xdist_group("pg_stack")
-
-TERMINATE = """
-mutation Terminate($runId: String!) {
-  terminateRun(runId: $runId) { __typename ... on PythonError { message } }
-}
-"""
 
 
 def _our_backends(stack) -> list[tuple]:
@@ -28,12 +22,12 @@ def _our_backends(stack) -> list[tuple]:
 def test_terminate_cancels_the_running_query_and_keeps_the_old_table(pg_stack):
     db = pg_stack.database
     pg_stack.warehouse.query(db, "update public.drill_control set version = 1, delay_seconds = 0")
-    built = pg_stack.server.launch_assets([["stoppable"]])
+    built = pg_stack.server.ui.launch_assets([["stoppable"]])
     assert pg_stack.wait_finished([built])[built].status == DagsterRunStatus.SUCCESS
 
     # The next build would replace version 1 with version 2, but sleeps in Postgres first.
     pg_stack.warehouse.query(db, "update public.drill_control set version = 2, delay_seconds = 600")
-    run_id = pg_stack.server.launch_assets([["stoppable"]])
+    run_id = pg_stack.server.ui.launch_assets([["stoppable"]])
 
     def sleeping_in_postgres():
         return any(
@@ -41,20 +35,15 @@ def test_terminate_cancels_the_running_query_and_keeps_the_old_table(pg_stack):
             for _, _, state, query in _our_backends(pg_stack)
         )
 
-    wait_for(sleeping_in_postgres, timeout=240, interval=0.5, what="dbt's query to run")
+    wait_until(sleeping_in_postgres, HANG_TIMEOUT, "dbt's query to run", poll=0.5)
     requested = time.monotonic()
-    result = pg_stack.server.graphql(TERMINATE, {"runId": run_id})
-    assert result["data"]["terminateRun"]["__typename"] == "TerminateRunSuccess", result
+    pg_stack.server.ui.terminate(run_id)
 
-    run = pg_stack.wait_finished([run_id], timeout=120)[run_id]
+    run = pg_stack.wait_finished([run_id])[run_id]
     print(f"stop took {time.monotonic() - requested:.1f}s from request to {run.status.value}")
     assert run.status == DagsterRunStatus.CANCELED
-    wait_for(
-        lambda: not _our_backends(pg_stack),
-        timeout=30,
-        interval=0.5,
-        what="no backend of ours left in pg_stat_activity",
-    )
+    # The run has ended: its processes are gone, so a backend left now would be an orphan.
+    wait_until(lambda: not _our_backends(pg_stack), 60, "no backend of ours left", poll=0.5)
     assert pg_stack.warehouse.query(db, "select distinct version from drills.stoppable") == [(1,)]
     leftovers = pg_stack.warehouse.query(
         db, "select relname from pg_class where relname like 'stoppable\\_\\_dbt%'"
