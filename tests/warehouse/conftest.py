@@ -176,6 +176,18 @@ class PgStack:
             )
             return {key.to_user_string() for key in keys}
 
+    def row_count(self, run_id: str, asset: str) -> int | None:
+        """dagster/row_count of the asset's materialization in this run."""
+        with self.sandbox.instance() as instance:
+            for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION):
+                event = entry.dagster_event
+                assert event is not None
+                materialization = event.step_materialization_data.materialization
+                if materialization.asset_key.to_user_string() == asset:
+                    value = materialization.metadata.get("dagster/row_count")
+                    return None if value is None else int(value.value)  # type: ignore[arg-type]
+        return None
+
     def step_windows(self, run_id: str) -> dict[str, tuple[float, float, set[str]]]:
         with self.sandbox.instance() as instance:
             return step_windows(instance, run_id)
