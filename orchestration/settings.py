@@ -9,6 +9,7 @@ new value.
 import os
 import shutil
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -101,6 +102,56 @@ def single_writer_warehouse() -> bool:
             "warehouses) or false (Postgres, Snowflake, ...)."
         )
     return raw in ("true", "1")
+
+
+@dataclass(frozen=True)
+class PostgresWarehouse:
+    """How to reach the Postgres warehouse; `password` is never part of the repr."""
+
+    host: str
+    port: int
+    user: str
+    password: str = field(repr=False)
+    dbname: str
+    sslmode: str
+    connect_timeout: int
+
+    def describe(self) -> str:
+        return f"{self.user}@{self.host}:{self.port}/{self.dbname}"
+
+
+def postgres_warehouse() -> PostgresWarehouse:
+    """The dbt `postgres` target's connection, from the DBT_POSTGRES_* variables it reads.
+
+    profiles.yml renders the same variables (host, port, user, password, database, sslmode,
+    connect_timeout): ingestion and dbt write to the same database by construction.
+    """
+    values = {}
+    for name in ("HOST", "USER", "PASSWORD", "DB"):
+        variable = f"DBT_POSTGRES_{name}"
+        if variable not in os.environ or (name != "PASSWORD" and not os.environ[variable].strip()):
+            raise ConfigError(
+                f"{variable} is not set: the dbt target `postgres` needs DBT_POSTGRES_HOST, "
+                "DBT_POSTGRES_USER, DBT_POSTGRES_PASSWORD and DBT_POSTGRES_DB (README, "
+                "Configuration)."
+            )
+        values[name] = os.environ[variable]
+    return PostgresWarehouse(
+        host=values["HOST"].strip(),
+        port=_int_setting("DBT_POSTGRES_PORT", default=5432, minimum=1),
+        user=values["USER"].strip(),
+        password=values["PASSWORD"],
+        dbname=values["DB"].strip(),
+        sslmode=os.environ.get("DBT_POSTGRES_SSLMODE", "").strip() or "prefer",
+        connect_timeout=_int_setting("DBT_POSTGRES_CONNECT_TIMEOUT", default=10, minimum=1),
+    )
+
+
+def _int_setting(name: str, default: int, minimum: int) -> int:
+    raw = os.environ.get(name, "").strip() or str(default)
+    if not raw.isdigit() or int(raw) < minimum:
+        raise ConfigError(f"{name}={raw!r} is not a whole number >= {minimum}.")
+    return int(raw)
 
 
 def dbt_artifact_retention_days() -> float:
