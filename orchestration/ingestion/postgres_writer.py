@@ -153,7 +153,7 @@ class PostgresWriter:
                 )  # fmt: skip
                 return rows
         except psycopg2.DataError as error:  # a value Postgres refuses: the file's fault
-            raise _file_error(file.url, error) from None
+            raise self._file_error(load, error) from None
 
     def ensure_table(self, table: LandingTable) -> None:
         with self._pg, self._pg.cursor() as cur:
@@ -211,6 +211,29 @@ class PostgresWriter:
             if name in missing:
                 cur.execute(f"alter table {relation(table)} add column {quote(name)} {data_type}")
 
+    def _file_error(self, load: FileLoad, error: psycopg2.Error) -> LandingFileError:
+        """Postgres's refusal of a value, located: COPY's context names the row (the staged
+        rows were sent in file order), and the column unless the whole line was refused (a NUL
+        character: Postgres text cannot hold one), which is then looked up in the staged row."""
+        context = _COPY_CONTEXT.search(getattr(error.diag, "context", None) or "")
+        row = int(context[1]) if context else None
+        column = context[2].strip() if context and context[2] else None
+        if row and not column:
+            names = ", ".join(map(quote, load.columns))
+            values = (
+                self._staging.execute(
+                    f"select {names} from {STAGING} where __row = ?", [row]
+                ).fetchone()
+                or ()
+            )
+            column = next(
+                (n for n, v in zip(load.columns, values, strict=False) if "\x00" in str(v)), None
+            )
+        reason = (error.diag.message_primary or str(error)).strip()
+        return LandingFileError(
+            load.file.url, f"the warehouse refuses a value: {reason}", row=row, column=column
+        )
+
     @staticmethod
     def _missing_columns(cur: PgCursor, schema: str, table: str, names: list[str]) -> set[str]:
         cur.execute(
@@ -232,18 +255,6 @@ class PostgresWriter:
         )
         found = cur.fetchone()
         return found[0] if found else None
-
-
-def _file_error(url: str, error: psycopg2.Error) -> LandingFileError:
-    """Postgres's refusal of a value, located: the COPY context names the row and column."""
-    context = _COPY_CONTEXT.search(getattr(error.diag, "context", None) or "")
-    reason = (error.diag.message_primary or str(error)).strip()
-    return LandingFileError(
-        url,
-        f"the warehouse refuses a value: {reason}",
-        row=int(context[1]) if context else None,
-        column=context[2].strip() if context and context[2] else None,
-    )
 
 
 def _sql_string(text: str) -> str:
