@@ -158,37 +158,30 @@ class PostgresWarehouse:
 
 
 def postgres_warehouse() -> PostgresWarehouse:
-    """The dbt `postgres` target's connection, from the DBT_POSTGRES_* variables it reads.
+    """The selected dbt target's Postgres connection, rendered from profiles.yml as dbt does.
 
-    profiles.yml renders the same variables (host, port, user, password, database, sslmode,
-    connect_timeout): ingestion and dbt write to the same database by construction.
+    Ingestion and dbt then reach the same database by construction, whatever variables (or
+    values) the profile uses; ours reads DBT_POSTGRES_HOST, _PORT, _USER, _PASSWORD and _DB.
     """
-    values = {}
-    for name in ("HOST", "USER", "PASSWORD", "DB"):
-        variable = f"DBT_POSTGRES_{name}"
-        if variable not in os.environ or (name != "PASSWORD" and not os.environ[variable].strip()):
-            raise ConfigError(
-                f"{variable} is not set: the dbt target `postgres` needs DBT_POSTGRES_HOST, "
-                "DBT_POSTGRES_USER, DBT_POSTGRES_PASSWORD and DBT_POSTGRES_DB (README, "
-                "Configuration)."
-            )
-        values[name] = os.environ[variable]
-    return PostgresWarehouse(
-        host=values["HOST"].strip(),
-        port=_int_setting("DBT_POSTGRES_PORT", default=5432, minimum=1),
-        user=values["USER"].strip(),
-        password=values["PASSWORD"],
-        dbname=values["DB"].strip(),
-        sslmode=os.environ.get("DBT_POSTGRES_SSLMODE", "").strip() or "prefer",
-        connect_timeout=_int_setting("DBT_POSTGRES_CONNECT_TIMEOUT", default=10, minimum=1),
-    )
-
-
-def _int_setting(name: str, default: int, minimum: int) -> int:
-    raw = os.environ.get(name, "").strip() or str(default)
-    if not raw.isdigit() or int(raw) < minimum:
-        raise ConfigError(f"{name}={raw!r} is not a whole number >= {minimum}.")
-    return int(raw)
+    target = warehouse_target()
+    if target.adapter_type != "postgres":
+        raise ConfigError(
+            f"dbt target {target.target!r} of {target.profiles_path} is {target.adapter_type}, "
+            "not postgres: select the Postgres target with DBT_TARGET."
+        )
+    try:
+        return PostgresWarehouse(
+            host=str(target.field("host")),
+            port=int(target.field("port", 5432)),
+            user=str(target.field("user")),
+            # dbt-postgres accepts either spelling of these two.
+            password=str(target.field("pass" if "pass" in target.fields else "password")),
+            dbname=str(target.field("database" if "database" in target.fields else "dbname")),
+            sslmode=str(target.field("sslmode", "prefer")),
+            connect_timeout=int(target.field("connect_timeout", 10)),
+        )
+    except ProfileError as error:
+        raise ConfigError(str(error)) from None
 
 
 def dbt_artifact_retention_days() -> float:

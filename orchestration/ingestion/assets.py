@@ -61,12 +61,6 @@ def project_landing_tables() -> tuple[LandingTable, ...]:
     return tuple(landing_tables(validate_manifest(dbt_project().manifest_path)))
 
 
-def warehouse_adapter_type() -> str:
-    """The adapter of the dbt target the manifest was parsed for: the warehouse in use."""
-    manifest = validate_manifest(dbt_project().manifest_path)
-    return str(manifest.get("metadata", {}).get("adapter_type"))
-
-
 def _spec(table: LandingTable, landing_url: str, adapter_type: str) -> AssetSpec:
     where = f"{landing_url}/{table.folder}/"
     return AssetSpec(
@@ -93,7 +87,7 @@ def landing_assets() -> AssetsDefinition | None:
     if not tables:
         return None
     by_key = {table.asset_key: table for table in tables}
-    adapter_type = warehouse_adapter_type()
+    adapter_type = settings.warehouse_target().adapter_type
     open_writer = writer_for(adapter_type, tables)
 
     @multi_asset(

@@ -17,6 +17,7 @@ import pytest
 from orchestration.ingestion import postgres_writer
 from orchestration.ingestion.ingest import ingest
 from orchestration.ingestion.landing import LOADED, QUARANTINE
+from tests.conftest import DEMO_PROJECT
 from tests.ingestion.conftest import (
     drop,
     event_line,
@@ -233,6 +234,10 @@ def test_two_runs_loading_the_same_content_at_once_load_it_once(
 def test_a_missing_connection_setting_is_named(missing, monkeypatch):
     from orchestration.settings import ConfigError
 
+    """The connection is the dbt `postgres` target's, rendered from profiles.yml."""
+    monkeypatch.setenv("DBT_PROJECT_DIR", str(DEMO_PROJECT))
+    monkeypatch.delenv("DBT_PROFILES_DIR", raising=False)
+    monkeypatch.setenv("DBT_TARGET", "postgres")
     for name in ("HOST", "USER", "PASSWORD", "DB"):
         monkeypatch.setenv(f"DBT_POSTGRES_{name}", "x")
     monkeypatch.delenv(missing)
