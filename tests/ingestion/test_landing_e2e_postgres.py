@@ -18,11 +18,11 @@ from dagster import DagsterRunStatus, RunsFilter
 
 from orchestration.ingestion.landing import QUARANTINE
 from orchestration.settings import PostgresWarehouse
-from tests.conftest import DEMO_PROJECT, copy_dbt_project, make_sandbox
-from tests.harness.dagster_dev import make_dev, wait_for
+from tests.harness.dagster_dev import make_dev
 from tests.harness.postgres import PostgresInfo
+from tests.harness.sandbox import DEMO_PROJECT, copy_dbt_project, make_sandbox
+from tests.harness.waiting import HANG_TIMEOUT, wait_until
 from tests.ingestion.conftest import pg_rows
-from tests.ingestion.test_landing_e2e import SENSOR_TICKS
 
 
 def _events(ids, user: tuple[str, str]) -> str:
@@ -97,7 +97,7 @@ def test_on_postgres_a_dropped_file_reaches_the_mart_and_a_malformed_one_changes
     sandbox.prepare_manifest()
     baseline = sandbox.python(
         "-m", "dagster", "asset", "materialize", "-m", "orchestration.definitions",
-        "--select", "*fct_product_events", check=False, timeout=900,
+        "--select", "*fct_product_events", check=False,
     )  # fmt: skip
     assert baseline.returncode == 0, baseline.stdout[-3000:] + baseline.stderr[-3000:]
     [user] = pg_rows(target, "select user_id, account_id from raw.users limit 1")
@@ -105,22 +105,23 @@ def test_on_postgres_a_dropped_file_reaches_the_mart_and_a_malformed_one_changes
 
     with make_dev(sandbox.env, tmp_path / "make_dev.log") as server, sandbox.instance() as instance:
 
-        def sensors_ticked():
-            assert server.process.poll() is None, server.log_tail()
-            try:
-                results = server.graphql(SENSOR_TICKS)["data"]["sensorsOrError"]["results"]
-            except (OSError, KeyError, TypeError):
-                return False
-            ticked = {s["name"] for s in results if s["sensorState"]["ticks"]}
-            return {"landing_sensor", "automation"} <= ticked
+        def alive_and(condition):
+            def check():
+                server.assert_alive()
+                return condition()
 
-        wait_for(sensors_ticked, timeout=300, interval=2, what="both sensors' first tick")
+            return check
+
+        # Dropped only once automation has evaluated once: its first tick records the state
+        # it starts from and launches nothing.
+        ticked = alive_and(lambda: {"landing_sensor", "automation"} <= server.ui.sensors_ticked())
+        wait_until(ticked, HANG_TIMEOUT, "both sensors' first tick", poll=1)
 
         ids = {f"evt_pg_{n}" for n in range(4)}
         _land(landing, "e2e_1.jsonl", _events(ids, user))
-        wait_for(
-            lambda: _mart_ids(target, ids) == ids,
-            timeout=300, interval=2, what="the dropped events to reach fct_product_events",
+        wait_until(
+            alive_and(lambda: _mart_ids(target, ids) == ids),
+            HANG_TIMEOUT, "the dropped events to reach fct_product_events", poll=2,
         )  # fmt: skip
         raw_before = pg_rows(target, "select * from raw.events order by event_id, _source_file")
 
@@ -128,14 +129,14 @@ def test_on_postgres_a_dropped_file_reaches_the_mart_and_a_malformed_one_changes
         bad = _land(landing, "e2e_2.jsonl", _events({"evt_pg_bad_1", "evt_pg_bad_2"}, user)[:-40])
         quarantined = landing / QUARANTINE / "events" / bad.name
         note = quarantined.with_name(bad.name + ".error.txt")
-        wait_for(note.exists, timeout=300, interval=1, what="the malformed file's quarantine")
+        wait_until(alive_and(note.exists), HANG_TIMEOUT, "the malformed file's quarantine", poll=1)
         assert "line 2" in note.read_text() and "malformed JSON" in note.read_text()
 
         def ingestion_failed():
             runs = instance.get_run_records(RunsFilter(tags={"landing/tables": "events"}))
             return [r for r in runs if r.dagster_run.status == DagsterRunStatus.FAILURE]
 
-        wait_for(ingestion_failed, timeout=120, interval=1, what="its ingestion run to fail")
+        wait_until(alive_and(ingestion_failed), HANG_TIMEOUT, "its ingestion run to fail", poll=1)
         assert pg_rows(target, "select * from raw.events order by event_id, _source_file") == (
             raw_before
         )

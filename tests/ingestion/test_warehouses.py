@@ -6,11 +6,12 @@ from orchestration.ingestion import duckdb_writer, postgres_writer
 from orchestration.ingestion.sources import landing_tables
 from orchestration.ingestion.warehouses import writer_for
 from orchestration.settings import ConfigError
-from tests.ingestion.test_sources import _manifest, _source
+from tests.harness.manifests import dbt_manifest
+from tests.ingestion.test_sources import _source
 
 
 def _tables(**columns: str):
-    return landing_tables(_manifest(_source("a", True, columns)))
+    return landing_tables(dbt_manifest(_source("a", True, columns)))
 
 
 def test_the_writer_is_the_one_of_the_targets_adapter():
