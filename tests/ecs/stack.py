@@ -265,7 +265,7 @@ class Deployment:
         )
         self.agent.wait_stopped(task.task_arn, timeout=60)
 
-    def wait_code_server(self, timeout: float = 90) -> None:
+    def wait_code_server(self, timeout: float = HANG_TIMEOUT) -> None:
         from dagster._grpc.client import DagsterGrpcClient
 
         client = DagsterGrpcClient(port=self.code_server_port, host=LOOPBACK)
@@ -282,7 +282,7 @@ class Deployment:
 
         wait_until(serving, timeout, "the code server to serve", poll=0.25)
 
-    def wait_webserver(self, timeout: float = 90) -> None:
+    def wait_webserver(self, timeout: float = HANG_TIMEOUT) -> None:
         def up() -> bool:
             task = self.services["webserver"]
             if task.stopped:
@@ -296,7 +296,7 @@ class Deployment:
 
         wait_until(up, timeout, "the webserver to answer", poll=0.25)
 
-    def wait_daemon(self, timeout: float = 90) -> None:
+    def wait_daemon(self, timeout: float = HANG_TIMEOUT) -> None:
         needed = {"QUEUED_RUN_COORDINATOR", "MONITORING", "EVENT_LOG_CONSUMER"}
 
         def beating() -> bool:
