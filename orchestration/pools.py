@@ -23,3 +23,13 @@ def warehouse_reader_pool(*, single_writer: bool) -> str | None:
     """The pool of a step that only reads the warehouse through dbt (source freshness): none,
     except on a single-writer warehouse, which dbt opens for writing even to read it."""
     return WAREHOUSE_WRITER_POOL if single_writer else None
+
+
+def ingestion_pool(*, single_writer: bool) -> str:
+    """The pool the landing ingestion step holds while it loads files.
+
+    On a single-writer warehouse it is the dbt steps' writer pool: ingestion and dbt never wait
+    on each other's write lock. On a multi-writer one ingestion has its own pool: ingestion runs
+    take turns with each other, and dbt runs go on beside them.
+    """
+    return WAREHOUSE_WRITER_POOL if single_writer else "landing_ingestion"

@@ -9,6 +9,7 @@ new value.
 import os
 import shutil
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration.lib.dbt.profiles import ProfileError, ProfileTarget, selected_target
@@ -138,6 +139,49 @@ def single_writer_warehouse() -> bool:
             "multi-writer target with DBT_TARGET."
         )
     return single_writer
+
+
+@dataclass(frozen=True)
+class PostgresWarehouse:
+    """How to reach the Postgres warehouse; `password` is never part of the repr."""
+
+    host: str
+    port: int
+    user: str
+    password: str = field(repr=False)
+    dbname: str
+    sslmode: str
+    connect_timeout: int
+
+    def describe(self) -> str:
+        return f"{self.user}@{self.host}:{self.port}/{self.dbname}"
+
+
+def postgres_warehouse() -> PostgresWarehouse:
+    """The selected dbt target's Postgres connection, rendered from profiles.yml as dbt does.
+
+    Ingestion and dbt then reach the same database by construction, whatever variables (or
+    values) the profile uses; ours reads DBT_POSTGRES_HOST, _PORT, _USER, _PASSWORD and _DB.
+    """
+    target = warehouse_target()
+    if target.adapter_type != "postgres":
+        raise ConfigError(
+            f"dbt target {target.target!r} of {target.profiles_path} is {target.adapter_type}, "
+            "not postgres: select the Postgres target with DBT_TARGET."
+        )
+    try:
+        return PostgresWarehouse(
+            host=str(target.field("host")),
+            port=int(target.field("port", 5432)),
+            user=str(target.field("user")),
+            # dbt-postgres accepts either spelling of these two.
+            password=str(target.field("pass" if "pass" in target.fields else "password")),
+            dbname=str(target.field("database" if "database" in target.fields else "dbname")),
+            sslmode=str(target.field("sslmode", "prefer")),
+            connect_timeout=int(target.field("connect_timeout", 10)),
+        )
+    except ProfileError as error:
+        raise ConfigError(str(error)) from None
 
 
 def dbt_artifact_retention_days() -> float:
