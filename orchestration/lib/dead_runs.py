@@ -1,0 +1,72 @@
+"""Fail the runs of this machine whose run worker process is gone, and free their pool slots.
+
+A run worker killed outright (SIGKILL, OOM, a closed laptop lid that never wakes the process)
+writes no end event: its run stays STARTED and keeps the pool slots its steps claimed, so the
+next run's dbt steps wait for the dead one forever. Dagster's run monitoring catches this only
+for run launchers that can check a worker's health (ECS can; the local default launcher and
+`execute_job` cannot). Here, a run's worker is its RUN_START event's process; if that process
+no longer exists on this machine, the run is failed and its slots are freed.
+
+Only runs known to have run on this machine are judged: those `make run` tagged with this
+host's name, and every run of an instance whose launcher starts local processes.
+"""
+
+import os
+import socket
+from collections.abc import Callable
+
+from dagster import (
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRunStatus,
+    DefaultRunLauncher,
+    RunsFilter,
+)
+
+HOST_TAG = "orchestration/run_worker_host"
+_LIVE = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
+
+
+def host_tags() -> dict[str, str]:
+    """Tags for a run whose worker is this process, so a later check may judge it."""
+    return {HOST_TAG: socket.gethostname()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
+
+
+def _worker_pid(instance: DagsterInstance, run_id: str) -> int | None:
+    starts = instance.all_logs(run_id, of_type=DagsterEventType.RUN_START)
+    event = starts[0].dagster_event if starts else None
+    return event.pid if event else None
+
+
+def fail_dead_runs(instance: DagsterInstance, say: Callable[[str], None] = print) -> list[str]:
+    """Fail every live-looking run of this machine whose worker is gone; one line each."""
+    local_launcher = isinstance(instance.run_launcher, DefaultRunLauncher)
+    host = socket.gethostname()
+    failed = []
+    for record in instance.get_run_records(RunsFilter(statuses=_LIVE)):
+        run = record.dagster_run
+        tagged_host = run.tags.get(HOST_TAG)
+        if tagged_host != host and not (tagged_host is None and local_launcher):
+            continue
+        pid = _worker_pid(instance, run.run_id)
+        if pid is None or _alive(pid):
+            continue  # not started yet (the queue's business), or still running
+        message = (
+            f"Run {run.run_id} ({run.job_name}) was left {run.status.value} by a run worker "
+            f"that no longer exists (pid {pid}): marked failed, its pool slots freed."
+        )
+        instance.report_run_failed(run, message)
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        say(message)
+        failed.append(run.run_id)
+    return failed
