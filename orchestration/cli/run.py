@@ -31,11 +31,12 @@ def main() -> int:
         )
         outcomes = summarize_run(instance, result.run_id)
     print(format_summary(outcomes))
-    built = sum(o.status == "materialized" for o in outcomes)
+    assets = [o for o in outcomes if o.status != "check"]
+    built = sum(o.status == "materialized" for o in assets)
     failed_checks = sum(o.checks_failed for o in outcomes)
     verdict = "succeeded" if result.success else "FAILED"
     print(
-        f"run {result.run_id} {verdict}: {built}/{len(outcomes)} assets materialized, "
+        f"run {result.run_id} {verdict}: {built}/{len(assets)} assets materialized, "
         f"{failed_checks} failed checks"
     )
     return 0 if result.success else 1
