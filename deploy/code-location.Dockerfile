@@ -36,20 +36,32 @@ COPY dbt_project/ dbt_project/
 # The image's defaults; the code-server task definition sets the deployment's values and
 # forwards them to run and step tasks (DAGSTER_CONTAINER_CONTEXT, deploy/ecs/code-server.json).
 # Values profiles.yml reads are given at build time too: dbt's partial parse stays valid when
-# run time sees the same ones.
-ARG DBT_TARGET=prod
+# run time sees the same ones (the warehouse's host, port, user and database; not the password,
+# which dbt leaves out of that check and which only run tasks get, as an ECS secret).
+#   --build-arg DBT_POSTGRES_HOST=... --build-arg DBT_POSTGRES_USER=... --build-arg DBT_POSTGRES_DB=...
+# A DuckDB file on a shared disk instead (the exception): --build-arg DBT_TARGET=prod.
+ARG DBT_TARGET=postgres
+ARG DBT_POSTGRES_HOST=""
+ARG DBT_POSTGRES_PORT=5432
+ARG DBT_POSTGRES_USER=""
+ARG DBT_POSTGRES_DB=""
 ARG DUCKDB_PATH=/data/warehouse.duckdb
 ENV PATH=/opt/dagster/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     DBT_PROJECT_DIR=/opt/dagster/app/dbt_project \
     DBT_TARGET=${DBT_TARGET} \
+    DBT_POSTGRES_HOST=${DBT_POSTGRES_HOST} \
+    DBT_POSTGRES_PORT=${DBT_POSTGRES_PORT} \
+    DBT_POSTGRES_USER=${DBT_POSTGRES_USER} \
+    DBT_POSTGRES_DB=${DBT_POSTGRES_DB} \
     DUCKDB_PATH=${DUCKDB_PATH} \
     DATA_DIR=/data \
     DBT_RUNS_DIR=/tmp/dbt_runs
 # The build-time parse (`make manifest` does the same): target/manifest.json and dbt's partial
 # parse file, written once, here. Then the project becomes read-only: every dbt invocation
 # writes to its own folder under DBT_RUNS_DIR (README, "File-writing races").
-RUN python -m orchestration.dbt.project \
+# Parsing connects to nothing: a placeholder password satisfies the profile's env_var().
+RUN DBT_POSTGRES_PASSWORD=unused-at-parse python -m orchestration.dbt.project \
  && test -s dbt_project/target/manifest.json \
  && chmod -R a-w /opt/dagster/app
 USER dagster

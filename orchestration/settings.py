@@ -12,7 +12,10 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from orchestration.lib.dbt.profiles import ProfileError, ProfileTarget, selected_target
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,18 +142,96 @@ def dbt_runs_dir() -> Path:
     return _path_setting("DBT_RUNS_DIR", data_dir() / "dbt_runs")
 
 
-def single_writer_warehouse() -> bool:
-    """Whether the warehouse allows one writer at a time (DuckDB does; Postgres does not care).
+def warehouse_target() -> ProfileTarget:
+    """The dbt profile target in use (DBT_PROFILE, DBT_TARGET or the profile's defaults).
 
-    WAREHOUSE_SINGLE_WRITER=true|false; by default true, as the default warehouse is DuckDB.
+    Its fields render on demand with dbt's env_var(), e.g. `warehouse_target().field("host")`.
     """
-    raw = os.environ.get("WAREHOUSE_SINGLE_WRITER", "true").strip().lower()
-    if raw not in ("true", "false", "1", "0"):
-        raise ConfigError(
-            f"WAREHOUSE_SINGLE_WRITER={raw!r}: use true (DuckDB and other single-writer "
-            "warehouses) or false (Postgres, Snowflake, ...)."
+    try:
+        return selected_target(
+            dbt_project_dir(),
+            dbt_profiles_dir(),
+            os.environ,
+            target=dbt_target(),
+            profile=os.environ.get("DBT_PROFILE") or None,
         )
-    return raw in ("true", "1")
+    except ProfileError as error:
+        raise ConfigError(str(error)) from None
+
+
+# Adapters whose warehouse takes one writer at a time: a second dbt fails on the file lock.
+SINGLE_WRITER_ADAPTERS = ("duckdb", "sqlite")
+
+
+def single_writer_warehouse() -> bool:
+    """Whether the warehouse allows one writer at a time, from the selected target's adapter type.
+
+    DuckDB (and SQLite) do; Postgres, Snowflake, Redshift, BigQuery, ... take many writers.
+    WAREHOUSE_SINGLE_WRITER=true|false overrides it: true serializes every dbt step on any
+    warehouse; false on a single-writer adapter is an error, as concurrent runs would fail on its
+    lock.
+    """
+    raw = os.environ.get("WAREHOUSE_SINGLE_WRITER", "").strip().lower()
+    if raw not in ("", "true", "false", "1", "0"):
+        raise ConfigError(
+            f"WAREHOUSE_SINGLE_WRITER={raw!r}: use true (serialize every dbt step) or false, or "
+            "unset it to derive it from the dbt target's adapter type."
+        )
+    if raw in ("true", "1"):
+        return True
+    target = warehouse_target()
+    single_writer = target.adapter_type in SINGLE_WRITER_ADAPTERS
+    if raw in ("false", "0") and single_writer:
+        raise ConfigError(
+            f"WAREHOUSE_SINGLE_WRITER={raw} but dbt target {target.target!r} of "
+            f"{target.profiles_path} is {target.adapter_type}, which allows one writer at a time: "
+            "concurrent runs would fail on its lock. Unset WAREHOUSE_SINGLE_WRITER, or select a "
+            "multi-writer target with DBT_TARGET."
+        )
+    return single_writer
+
+
+@dataclass(frozen=True)
+class PostgresWarehouse:
+    """How to reach the Postgres warehouse; `password` is never part of the repr."""
+
+    host: str
+    port: int
+    user: str
+    password: str = field(repr=False)
+    dbname: str
+    sslmode: str
+    connect_timeout: int
+
+    def describe(self) -> str:
+        return f"{self.user}@{self.host}:{self.port}/{self.dbname}"
+
+
+def postgres_warehouse() -> PostgresWarehouse:
+    """The selected dbt target's Postgres connection, rendered from profiles.yml as dbt does.
+
+    Ingestion and dbt then reach the same database by construction, whatever variables (or
+    values) the profile uses; ours reads DBT_POSTGRES_HOST, _PORT, _USER, _PASSWORD and _DB.
+    """
+    target = warehouse_target()
+    if target.adapter_type != "postgres":
+        raise ConfigError(
+            f"dbt target {target.target!r} of {target.profiles_path} is {target.adapter_type}, "
+            "not postgres: select the Postgres target with DBT_TARGET."
+        )
+    try:
+        return PostgresWarehouse(
+            host=str(target.field("host")),
+            port=int(target.field("port", 5432)),
+            user=str(target.field("user")),
+            # dbt-postgres accepts either spelling of these two.
+            password=str(target.field("pass" if "pass" in target.fields else "password")),
+            dbname=str(target.field("database" if "database" in target.fields else "dbname")),
+            sslmode=str(target.field("sslmode", "prefer")),
+            connect_timeout=int(target.field("connect_timeout", 10)),
+        )
+    except ProfileError as error:
+        raise ConfigError(str(error)) from None
 
 
 def dbt_artifact_retention_days() -> float:
@@ -379,7 +460,7 @@ def validate() -> None:
     listing all of them."""
     checks: list[Callable[[], object]] = [
         data_dir, dbt_project_dir, dbt_profiles_dir, dbt_threads, dbt_executable, dbt_target,
-        dbt_runs_dir, single_writer_warehouse, dbt_artifact_retention_days, landing_url,
+        dbt_runs_dir, dbt_artifact_retention_days, landing_url,
         schedule_timezone, landing_sensor_interval_seconds, automation_interval_seconds,
         step_executor, dbt_steps, run_max_retries, run_retry_on_model_failure, alerts_dir,
         alert_webhook_url, alert_webhook_timeout_seconds, alert_sensor_interval_seconds,
@@ -391,7 +472,7 @@ def validate() -> None:
             check()
         except ConfigError as error:
             problems.append(str(error))
-    if not problems:
+    if not problems:  # these read profiles.yml, through the settings checked above
         try:
             # The DuckDB file is written only where the warehouse is DuckDB-like.
             if single_writer_warehouse():

@@ -30,6 +30,7 @@ from orchestration.dbt.project import dbt_project
 from orchestration.ingestion.ingest import TableReport, ingest
 from orchestration.ingestion.landing import landing_store
 from orchestration.ingestion.sources import LandingTable, landing_tables
+from orchestration.ingestion.warehouses import writer_for
 from orchestration.lib.dbt.slices import DbtSlice
 
 LANDING_OP = "landing_ingestion"
@@ -44,13 +45,14 @@ class LandingLoadConfig(Config):
 
 
 def warehouse_writer_pool() -> str:
-    """The pool the dbt steps hold on a single-writer warehouse: ingestion writes DuckDB too.
+    """The pool the ingestion step holds, asked of the dbt concern so the two never drift apart.
 
-    Asked of the dbt concern rather than restated, so the two can never drift apart: with one
-    slot, an ingestion step and a dbt step never wait on each other's DuckDB write lock.
+    On a single-writer warehouse it is the dbt steps' one writer pool: an ingestion step and a
+    dbt step never wait on each other's DuckDB write lock. On a multi-writer warehouse it is
+    ingestion's own pool: ingestion runs take turns, and dbt runs go on beside them.
     """
     any_slice = DbtSlice(name=LANDING_OP, unique_ids=frozenset(), select="")
-    return pool_for(any_slice, single_writer=True)
+    return pool_for(any_slice, single_writer=settings.single_writer_warehouse())
 
 
 @functools.cache
@@ -59,13 +61,13 @@ def project_landing_tables() -> tuple[LandingTable, ...]:
     return tuple(landing_tables(validate_manifest(dbt_project().manifest_path)))
 
 
-def _spec(table: LandingTable, landing_url: str) -> AssetSpec:
+def _spec(table: LandingTable, landing_url: str, adapter_type: str) -> AssetSpec:
     where = f"{landing_url}/{table.folder}/"
     return AssetSpec(
         key=table.asset_key,
         description=f"{table.description}\n\nLoaded from `{where}` by landing ingestion.".strip(),
         group_name="landing",
-        kinds={"duckdb"},
+        kinds={adapter_type},
         skippable=True,
         metadata={
             "dagster/table_name": f"{table.schema}.{table.identifier}",
@@ -85,23 +87,26 @@ def landing_assets() -> AssetsDefinition | None:
     if not tables:
         return None
     by_key = {table.asset_key: table for table in tables}
+    adapter_type = settings.warehouse_target().adapter_type
+    open_writer = writer_for(adapter_type, tables)
 
     @multi_asset(
         name=LANDING_OP,
-        specs=[_spec(table, settings.landing_url()) for table in tables],
+        specs=[_spec(table, settings.landing_url(), adapter_type) for table in tables],
         can_subset=True,
         pool=warehouse_writer_pool(),
     )
     def _ingest(context: AssetExecutionContext, config: LandingLoadConfig):
         selected = [by_key[key] for key in sorted(context.selected_asset_keys) if key in by_key]
-        reports = ingest(
-            landing_store(settings.landing_url()),
-            selected,
-            duckdb_path=settings.duckdb_path(),
-            run_id=context.run.run_id,
-            only=set(config.files) if config.files else None,
-            log=context.log,
-        )
+        with open_writer() as writer:
+            reports = ingest(
+                landing_store(settings.landing_url()),
+                selected,
+                writer=writer,
+                run_id=context.run.run_id,
+                only=set(config.files) if config.files else None,
+                log=context.log,
+            )
         for report in reports:
             # Named files (a sensor run, or its re-execution): only a table that took some of
             # them changed. Otherwise (a full run) every selected table is materialized, so

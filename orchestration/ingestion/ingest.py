@@ -11,21 +11,12 @@ import datetime as dt
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-
-import duckdb
 
 from orchestration.ingestion.errors import LandingFileError, check_readable
 from orchestration.ingestion.landing import LOADED, QUARANTINE, LandingFile, LandingStore
-from orchestration.ingestion.loader import (
-    LEDGER,
-    LoadOutcome,
-    ensure_ledger,
-    ensure_table,
-    load_file,
-    relation,
-)
+from orchestration.ingestion.loader import LoadOutcome, load_file
 from orchestration.ingestion.sources import LandingTable
+from orchestration.ingestion.writer import WarehouseWriter, relation
 
 
 @dataclass
@@ -49,35 +40,32 @@ def ingest(
     store: LandingStore,
     tables: Sequence[LandingTable],
     *,
-    duckdb_path: Path,
+    writer: WarehouseWriter,
     run_id: str,
     only: Collection[str] | None = None,
     log: logging.Logger | logging.LoggerAdapter,
 ) -> list[TableReport]:
     """Load the waiting files of `tables` (only the keys in `only`, if given), in name order."""
     reports = []
-    duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(duckdb_path)) as con:
-        ensure_ledger(con)
-        for table in tables:
-            report = TableReport(table)
-            waiting = store.list_files(table.folder)
-            if only is not None:
-                gone = set(only) - {f.key for f in waiting}
-                for key in sorted(k for k in gone if k.startswith(f"{table.folder}/")):
-                    log.info(f"{key} is no longer waiting: another run has already handled it.")
-                waiting = [f for f in waiting if f.key in only]
-            for file in waiting:
-                _handle(con, store, table, file, report, run_id=run_id, log=log)
-            # An empty declared table lets dbt build before the first file arrives.
-            ensure_table(con, table)
-            report.row_count, report.data_version = _state(con, table)
-            reports.append(report)
+    for table in tables:
+        report = TableReport(table)
+        waiting = store.list_files(table.folder)
+        if only is not None:
+            gone = set(only) - {f.key for f in waiting}
+            for key in sorted(k for k in gone if k.startswith(f"{table.folder}/")):
+                log.info(f"{key} is no longer waiting: another run has already handled it.")
+            waiting = [f for f in waiting if f.key in only]
+        for file in waiting:
+            _handle(writer, store, table, file, report, run_id=run_id, log=log)
+        # An empty declared table lets dbt build before the first file arrives.
+        writer.ensure_table(table)
+        report.row_count, report.data_version = writer.state(table)
+        reports.append(report)
     return reports
 
 
 def _handle(
-    con: duckdb.DuckDBPyConnection,
+    writer: WarehouseWriter,
     store: LandingStore,
     table: LandingTable,
     file: LandingFile,
@@ -90,7 +78,7 @@ def _handle(
     try:
         with store.local_copy(file) as path:
             check_readable(file.url, path)
-            outcome = load_file(con, table, file, path, run_id=run_id, loaded_at=loaded_at)
+            outcome = load_file(writer, table, file, path, run_id=run_id, loaded_at=loaded_at)
     except LandingFileError as error:
         moved_to = store.move(file, QUARANTINE)
         store.write_bytes(f"{moved_to}.error.txt", _note(error, run_id).encode())
@@ -110,17 +98,6 @@ def _handle(
     else:
         log.info(f"Loaded {outcome.rows} rows from {file.url} into {relation(table)}.")
         report.loaded.append(outcome)
-
-
-def _state(con: duckdb.DuckDBPyConnection, table: LandingTable) -> tuple[int, str]:
-    """The table's row count, and a version that changes exactly when a file is loaded into it."""
-    (rows,) = con.execute(f"select count(*) from {relation(table)}").fetchone()  # type: ignore[misc]
-    (version,) = con.execute(
-        f"select coalesce(md5(string_agg(sha256, ',' order by loaded_at, file_url)), 'empty') "
-        f"from {LEDGER} where table_name = ?",
-        [table.unique_id],
-    ).fetchone()  # type: ignore[misc]
-    return int(rows), str(version)
 
 
 def _note(error: LandingFileError, run_id: str) -> str:

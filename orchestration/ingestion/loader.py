@@ -1,10 +1,12 @@
-"""Loading one landing file into its raw table with DuckDB's own readers, in one transaction.
+"""Loading one landing file into its raw table: read and checked by DuckDB, then written.
 
-Per file: read it strictly against the columns declared in dbt YAML into a temporary table (any
-problem raises LandingFileError, and nothing has been written), then in the same transaction
-delete the rows an earlier load of this same file left (so a reload never duplicates), delete
-the rows whose primary key it carries (merge tables only), insert its rows stamped with
-`_source_file` and `_loaded_at`, and record it in the ledger `_landing.loaded_files`.
+Per file: read it strictly against the columns declared in dbt YAML into the staging table
+`__incoming` of the writer's DuckDB connection (any problem raises LandingFileError, and nothing
+has been written), check its primary key, then hand it to the warehouse writer (writer.py),
+which in one transaction deletes the rows an earlier load of this same file left (so a reload
+never duplicates), deletes the rows whose primary key it carries (merge tables only), inserts
+its rows stamped with `_source_file` and `_loaded_at`, and records it in the ledger
+`_landing.loaded_files`.
 """
 
 import datetime as dt
@@ -26,14 +28,13 @@ from orchestration.ingestion.errors import (
 )
 from orchestration.ingestion.landing import LandingFile
 from orchestration.ingestion.sources import LandingTable
+from orchestration.ingestion.writer import STAGING, FileLoad, WarehouseWriter, quote
 
-LEDGER = '"_landing"."loaded_files"'
 FORMATS = {
     ".csv": "csv", ".csv.gz": "csv",
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonl.gz": "jsonl", ".ndjson.gz": "jsonl",
     ".parquet": "parquet",
 }  # fmt: skip
-METADATA_COLUMNS = (("_source_file", "varchar"), ("_loaded_at", "timestamp"))
 
 
 @dataclass(frozen=True)
@@ -43,30 +44,13 @@ class LoadOutcome:
     skipped: str | None = None  # why nothing was written, e.g. the same content was loaded before
 
 
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def relation(table: LandingTable) -> str:
-    return f"{quote(table.schema)}.{quote(table.identifier)}"
-
-
 def file_format(name: str) -> str | None:
     lower = name.lower()
     return next((fmt for suffix, fmt in FORMATS.items() if lower.endswith(suffix)), None)
 
 
-def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute('create schema if not exists "_landing"')
-    con.execute(
-        f"create table if not exists {LEDGER} (table_name varchar, file_url varchar, "
-        "version varchar, sha256 varchar, size_bytes bigint, row_count bigint, "
-        "loaded_at timestamp, run_id varchar)"
-    )
-
-
 def load_file(
-    con: duckdb.DuckDBPyConnection,
+    writer: WarehouseWriter,
     table: LandingTable,
     file: LandingFile,
     path: Path,
@@ -76,37 +60,34 @@ def load_file(
 ) -> LoadOutcome:
     """Load one file (already local at `path`) into its raw table; see the module docstring."""
     digest = _sha256(path)
-    earlier = con.execute(
-        f"select file_url from {LEDGER} where table_name = ? and sha256 = ? limit 1",
-        [table.unique_id, digest],
-    ).fetchone()
+    earlier = writer.earlier_load(table, digest)
     if earlier:
-        same = earlier[0] == file.url
-        return LoadOutcome(file, 0, "already loaded" if same else f"same content as {earlier[0]}")
+        return LoadOutcome(file, 0, _skip_reason(file, earlier))
     fmt = file_format(file.name)
     if fmt is None:
         raise LandingFileError(
             file.url, f"unsupported file type: name it {', '.join(FORMATS)} by its format"
         )
+    con = writer.staging
     select, columns = _reader(con, fmt, table, file, path)
-    con.execute("begin transaction")
-    reading = True
     try:
-        con.execute(f"create temp table __incoming as {select}", [str(path)])
-        reading = False
-        rows = _write(con, table, file, columns, loaded_at)
-        con.execute(
-            f"insert into {LEDGER} values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [table.unique_id, file.url, file.version, digest, file.size, rows, loaded_at, run_id],
-        )
-        con.execute("drop table __incoming")
-    except BaseException as error:
-        con.execute("rollback")
-        if reading and isinstance(error, duckdb.Error):
+        try:
+            con.execute(f"create temp table {STAGING} as {select}", [str(path)])
+        except duckdb.Error as error:
             raise _read_error(con, fmt, table, file, path, error) from None
-        raise
-    con.execute("commit")
-    return LoadOutcome(file, rows)
+        if table.primary_key:
+            _check_primary_key(con, table, file)
+        load = FileLoad(table, file, digest, tuple(columns), loaded_at, run_id)
+        written = writer.write(load)
+    finally:
+        con.execute(f"drop table if exists {STAGING}")
+    if isinstance(written, str):
+        return LoadOutcome(file, 0, _skip_reason(file, written))
+    return LoadOutcome(file, written)
+
+
+def _skip_reason(file: LandingFile, earlier_url: str) -> str:
+    return "already loaded" if earlier_url == file.url else f"same content as {earlier_url}"
 
 
 def _reader(
@@ -196,46 +177,18 @@ def _read_error(
     return LandingFileError(file.url, str(error).strip().splitlines()[0])
 
 
-def _write(
-    con: duckdb.DuckDBPyConnection,
-    table: LandingTable,
-    file: LandingFile,
-    columns: list[str],
-    loaded_at: dt.datetime,
-) -> int:
-    """Inside the open transaction: check keys, then replace this file's (and its keys') rows."""
-    if table.primary_key:
-        _check_primary_key(con, table, file)
-    ensure_table(con, table)
-    target = relation(table)
-    con.execute(f"delete from {target} where _source_file = ?", [file.url])
-    if table.primary_key:
-        same_key = " and ".join(f"i.{quote(n)} = t.{quote(n)}" for n in table.primary_key)
-        con.execute(
-            f"delete from {target} as t "
-            f"where exists (select 1 from __incoming as i where {same_key})"
-        )
-    names = ", ".join(map(quote, columns))
-    (rows,) = con.execute(
-        f"insert into {target} ({names}, _source_file, _loaded_at) "
-        f"select {names}, ?, ? from __incoming order by __row",
-        [file.url, loaded_at],
-    ).fetchone()  # type: ignore[misc]
-    return int(rows)
-
-
 def _check_primary_key(
     con: duckdb.DuckDBPyConnection, table: LandingTable, file: LandingFile
 ) -> None:
     for name in table.primary_key:
         found = con.execute(
-            f"select min(__row) from __incoming where {quote(name)} is null"
+            f"select min(__row) from {STAGING} where {quote(name)} is null"
         ).fetchone()
         if found and found[0] is not None:
             raise LandingFileError(file.url, "empty primary key", row=found[0], column=name)
     key = ", ".join(map(quote, table.primary_key))
     duplicate = con.execute(
-        f"select list(__row order by __row) from __incoming group by {key} "
+        f"select list(__row order by __row) from {STAGING} group by {key} "
         "having count(*) > 1 order by min(__row) limit 1"
     ).fetchone()
     if duplicate:
@@ -247,21 +200,6 @@ def _check_primary_key(
             row=rows[1],
             column=table.primary_key[0],
         )
-
-
-def ensure_table(con: duckdb.DuckDBPyConnection, table: LandingTable) -> None:
-    """Create the raw table, or add the columns declared in dbt YAML since it was created."""
-    con.execute(f"create schema if not exists {quote(table.schema)}")
-    wanted = (*table.columns, *METADATA_COLUMNS)
-    ddl = ", ".join(f"{quote(name)} {data_type}" for name, data_type in wanted)
-    con.execute(f"create table if not exists {relation(table)} ({ddl})")
-    present = {name for (name,) in con.execute(
-        "select column_name from information_schema.columns "
-        "where table_schema = ? and table_name = ?", [table.schema, table.identifier],
-    ).fetchall()}  # fmt: skip
-    for name, data_type in wanted:
-        if name not in present:
-            con.execute(f"alter table {relation(table)} add column {quote(name)} {data_type}")
 
 
 def _sha256(path: Path) -> str:

