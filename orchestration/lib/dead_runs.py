@@ -69,4 +69,22 @@ def fail_dead_runs(instance: DagsterInstance, say: Callable[[str], None] = print
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         say(message)
         failed.append(run.run_id)
+    _free_slots_of_ended_runs(instance, say)
     return failed
+
+
+def _free_slots_of_ended_runs(instance: DagsterInstance, say: Callable[[str], None]) -> None:
+    """Slots still held by runs that have ended: the daemon frees them after
+    `free_slots_after_run_end_seconds`, but `make run` has no daemon, and a run whose executor
+    failed outside its steps (a dead forkserver) ends without releasing them."""
+    storage = instance.event_log_storage
+    for pool in sorted(storage.get_concurrency_keys()):
+        info = storage.get_concurrency_info(pool)
+        holders = info.active_run_ids | {
+            step.run_id for step in info.pending_steps if step.assigned_timestamp is not None
+        }
+        for run_id in sorted(holders):
+            run = instance.get_run_by_id(run_id)
+            if run is None or run.is_finished:
+                storage.free_concurrency_slots_for_run(run_id)
+                say(f"Pool {pool}: freed the slot run {run_id} held after it ended.")

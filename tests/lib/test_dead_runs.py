@@ -65,3 +65,31 @@ def test_a_killed_make_run_is_failed_and_its_pool_slot_freed_by_the_next(tmp_pat
     with sandbox.instance() as instance:
         run = instance.get_run_by_id(dead_run)
         assert run is not None and run.status == DagsterRunStatus.FAILURE
+
+
+def test_a_slot_held_by_a_run_that_ended_is_freed(tmp_path):
+    from dagster import DagsterInstance, job, op
+
+    from orchestration.lib.dead_runs import fail_dead_runs
+
+    @op
+    def noop() -> None:
+        pass
+
+    @job
+    def ended() -> None:
+        noop()
+
+    sandbox = make_sandbox(tmp_path, TINY_PROJECT)
+    with sandbox.instance() as instance:
+        assert isinstance(instance, DagsterInstance)
+        run_id = ended.execute_in_process(instance=instance).run_id
+        storage = instance.event_log_storage
+        storage.set_concurrency_slots("dbt_warehouse_writer", 1)
+        assert storage.claim_concurrency_slot("dbt_warehouse_writer", run_id, "noop").is_claimed
+        said: list[str] = []
+        fail_dead_runs(instance, said.append)
+        assert said == [
+            f"Pool dbt_warehouse_writer: freed the slot run {run_id} held after it ended."
+        ]
+        assert not storage.get_concurrency_info("dbt_warehouse_writer").claimed_slots
