@@ -14,12 +14,20 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.ingestion.ingest import ingest
+from orchestration.ingestion import duckdb_writer
+from orchestration.ingestion.ingest import ingest as ingest_with
 from orchestration.ingestion.landing import LOADED, QUARANTINE
 from tests.ingestion.conftest import SUBSCRIPTIONS_HEADER, drop, event_line
 
 log = logging.getLogger(__name__)
-COLUMNS = SUBSCRIPTIONS_HEADER.split(",")
+
+
+def ingest(landing, tables, *, duckdb_path: Path, run_id: str, log):
+    with duckdb_writer.connect(duckdb_path) as writer:
+        return ingest_with(landing, tables, writer=writer, run_id=run_id, log=log)
+
+
+COLUMNS: list[str] = SUBSCRIPTIONS_HEADER.split(",")
 GOOD_ROWS = [
     ["sub_1", "acc_1", "team", "2026-01-01 00:00:00", None, 5, "active"],
     ["sub_2", "acc_2", "starter", "2026-01-02 00:00:00", "2026-02-02 00:00:00", 3, "canceled"],
