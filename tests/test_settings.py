@@ -8,7 +8,7 @@ import pytest
 
 from orchestration import settings
 from orchestration.settings import ConfigError
-from tests.conftest import REPO_ROOT
+from tests.harness.sandbox import REPO_ROOT
 
 FILE = Path(__file__)  # a regular file: nothing can be created "inside" it
 

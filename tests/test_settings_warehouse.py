@@ -6,7 +6,7 @@ import pytest
 
 from orchestration import settings
 from orchestration.settings import ConfigError
-from tests.conftest import DEMO_PROJECT
+from tests.harness.sandbox import DEMO_PROJECT
 
 
 @pytest.fixture(autouse=True)

@@ -36,16 +36,16 @@ from tests.ecs.stack import (
     DEPLOY,
     LOCATION,
     LONG_QUERY_MARK,
-    RELOAD_LOCATION,
     SLICE_SIZES,
     SYSTEM_IMAGE,
     TAGGED_SECRET_NAME,
     Deployment,
     dbt_first_node_start,
     deployment,
-    wait_until,
 )
+from tests.harness.dagster_ui import RELOAD_LOCATION
 from tests.harness.ecs_agent import AgentTask
+from tests.harness.waiting import wait_until
 
 # One deployment per module: under xdist (--dist loadgroup) all these tests share one worker,
 # so it starts once and the tests run in this order (the last one rolls out a new revision).

@@ -17,7 +17,7 @@ import pytest
 from orchestration.ingestion import duckdb_writer
 from orchestration.ingestion.ingest import ingest as ingest_with
 from orchestration.ingestion.landing import LOADED, QUARANTINE
-from tests.ingestion.conftest import SUBSCRIPTIONS_HEADER, drop, event_line
+from tests.ingestion.landing_drops import SUBSCRIPTIONS_HEADER, drop, event_line
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from dagster import DagsterRunStatus, RunsFilter
 
 from orchestration.ingestion.landing import QUARANTINE
 from orchestration.settings import PostgresWarehouse
-from tests.conftest import DEMO_PROJECT, copy_dbt_project, make_sandbox
 from tests.harness.dagster_dev import make_dev, wait_for
 from tests.harness.postgres import PostgresInfo
+from tests.harness.sandbox import DEMO_PROJECT, copy_dbt_project, make_sandbox
 from tests.ingestion.conftest import pg_rows
 from tests.ingestion.test_landing_e2e import SENSOR_TICKS
 

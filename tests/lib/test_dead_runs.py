@@ -13,7 +13,7 @@ import time
 
 from dagster import DagsterEventType, DagsterRunStatus, RunsFilter
 
-from tests.conftest import REPO_ROOT, TINY_PROJECT, copy_dbt_project, make_sandbox
+from tests.harness.sandbox import REPO_ROOT, TINY_PROJECT, copy_dbt_project, make_sandbox
 
 SLOW = "select count(*) as n from range(200000000000) as t(i)\n"  # minutes of work: killed first
 

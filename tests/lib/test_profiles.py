@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.lib.dbt.profiles import ProfileError, selected_target
-from tests.conftest import DEMO_PROJECT
+from tests.harness.sandbox import DEMO_PROJECT
 
 PROFILES = """
 shop:
