@@ -49,6 +49,7 @@ land: install
 	$(VENV)/bin/python -m orchestration.ingestion.demo_data --landing-url $(LANDING_URL) --if-missing
 
 dev: manifest land
+	$(VENV)/bin/python -m orchestration.cli.dead_runs
 	$(SYSTEM_VENV)/bin/dagster dev --workspace workspace.yaml --host 127.0.0.1 --port $(DEV_PORT)
 
 run: manifest land

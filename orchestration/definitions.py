@@ -29,6 +29,7 @@ def automation_sensor() -> AutomationConditionSensorDefinition:
 
 
 def build_definitions() -> Definitions:
+    settings.validate()  # every setting, once, before anything reads one: errors name them all
     return Definitions.merge(
         dbt_definitions(),
         ingestion_definitions(),

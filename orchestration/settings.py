@@ -6,9 +6,12 @@ import-time constants: tests and the CLI can change the environment after import
 new value.
 """
 
+import math
 import os
 import shutil
 import sys
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +22,33 @@ from orchestration.lib.dbt.profiles import ProfileError, ProfileTarget, selected
 from orchestration.lib.errors import ConfigError as ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int_setting(name: str, default: int, minimum: int, unit: str = "") -> int:
+    """A whole number >= minimum; the one integer parser, so every such setting reads alike."""
+    raw = os.environ.get(name, "").strip() or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise ConfigError(
+            f"{name}={raw!r} is not a whole number{unit} >= {minimum}. Set e.g. {default}."
+        )
+    return value
+
+
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+
+
+def _bool_setting(name: str, default: bool) -> bool:
+    """true/false (also 1/0, yes/no, on/off), any case; the one boolean parser."""
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in _TRUE + _FALSE:
+        raise ConfigError(f"{name}={raw!r}: use true or false.")
+    return raw in _TRUE
 
 
 def _path_setting(name: str, default: Path) -> Path:
@@ -45,7 +75,21 @@ def dbt_project_dir() -> Path:
 
 def dbt_profiles_dir() -> Path:
     """Folder holding profiles.yml; by default the dbt project itself, as dbt does."""
-    return _path_setting("DBT_PROFILES_DIR", dbt_project_dir())
+    path = _path_setting("DBT_PROFILES_DIR", dbt_project_dir())
+    if os.environ.get("DBT_PROFILES_DIR", "").strip() and not (path / "profiles.yml").is_file():
+        raise ConfigError(
+            f"DBT_PROFILES_DIR={path} has no profiles.yml. Point DBT_PROFILES_DIR at the folder "
+            "that holds your profiles.yml, or unset it to use the dbt project's own."
+        )
+    return path
+
+
+def dbt_threads() -> int | None:
+    """DBT_THREADS, read by profiles.yml (env_var('DBT_THREADS')); checked here so a wrong
+    value fails at load, naming the setting, not inside dbt's thread pool."""
+    if not os.environ.get("DBT_THREADS", "").strip():
+        return None
+    return _int_setting("DBT_THREADS", default=4, minimum=1)
 
 
 def dbt_executable() -> str:
@@ -54,9 +98,15 @@ def dbt_executable() -> str:
     Run workers are started with the code location's interpreter but not always with its
     bin/ folder on PATH; the dbt next to that interpreter is the one its lock pins.
     """
-    configured = os.environ.get("DBT_EXECUTABLE")
+    configured = os.environ.get("DBT_EXECUTABLE", "").strip()
     if configured:
-        return configured
+        found = shutil.which(configured)
+        if found is None:
+            raise ConfigError(
+                f"DBT_EXECUTABLE={configured!r} is not an executable file: set it to the dbt CLI "
+                "(e.g. .venv/bin/dbt), or unset it to use the code location's own dbt."
+            )
+        return found
     sibling = Path(sys.executable).with_name("dbt")
     if sibling.is_file():
         return str(sibling)
@@ -186,12 +236,12 @@ def postgres_warehouse() -> PostgresWarehouse:
 
 def dbt_artifact_retention_days() -> float:
     """How long per-run dbt artifact folders are kept (DBT_ARTIFACT_RETENTION_DAYS, default 7)."""
-    raw = os.environ.get("DBT_ARTIFACT_RETENTION_DAYS", "7")
+    raw = os.environ.get("DBT_ARTIFACT_RETENTION_DAYS", "").strip() or "7"
     try:
         days = float(raw)
     except ValueError:
         days = -1
-    if days < 0:
+    if not math.isfinite(days) or days < 0:
         raise ConfigError(
             f"DBT_ARTIFACT_RETENTION_DAYS={raw!r} is not a number of days >= 0. Set e.g. 7."
         )
@@ -242,14 +292,7 @@ def schedule_timezone() -> str:
 
 
 def _seconds_setting(name: str, default: int, minimum: int) -> int:
-    raw = os.environ.get(name, "").strip() or str(default)
-    try:
-        value = int(raw)
-    except ValueError:
-        value = minimum - 1
-    if value < minimum:
-        raise ConfigError(f"{name}={raw!r} is not a whole number of seconds >= {minimum}.")
-    return value
+    return _int_setting(name, default, minimum, unit=" of seconds")
 
 
 def landing_sensor_interval_seconds() -> int:
@@ -311,10 +354,7 @@ def dbt_steps() -> str:
 
 def run_max_retries() -> int:
     """How many times a failed run is retried automatically (RUN_MAX_RETRIES, default 1)."""
-    raw = os.environ.get("RUN_MAX_RETRIES", "1")
-    if not raw.isdigit():
-        raise ConfigError(f"RUN_MAX_RETRIES={raw!r} is not a whole number >= 0. Set e.g. 1.")
-    return int(raw)
+    return _int_setting("RUN_MAX_RETRIES", default=1, minimum=0)
 
 
 def run_retry_on_model_failure() -> bool:
@@ -323,10 +363,7 @@ def run_retry_on_model_failure() -> bool:
     RUN_RETRY_ON_MODEL_FAILURE=false (default): a model that failed on its SQL will fail again
     until someone fixes it, so only crashed or lost run workers are retried automatically.
     """
-    raw = os.environ.get("RUN_RETRY_ON_MODEL_FAILURE", "false").strip().lower()
-    if raw not in ("true", "false"):
-        raise ConfigError(f"RUN_RETRY_ON_MODEL_FAILURE={raw!r}: use true or false.")
-    return raw == "true"
+    return _bool_setting("RUN_RETRY_ON_MODEL_FAILURE", default=False)
 
 
 def alerts_dir() -> Path:
@@ -338,7 +375,8 @@ def alert_webhook_url() -> str | None:
     """ALERT_WEBHOOK_URL: alerts are also POSTed there as JSON (a Slack incoming webhook works).
 
     Unset: alerts go to the log and to ALERTS_DIR only. A secret in production (the URL is the
-    credential of a Slack webhook): inject it from the secret store, never commit it.
+    credential of a Slack webhook): inject it from the secret store, never commit it. A
+    `user:password@` in it is sent as a Basic Authorization header, never as part of the URL.
     """
     from urllib.parse import urlsplit
 
@@ -391,3 +429,55 @@ def dagster_ui_url() -> str | None:
             "e.g. https://dagster.example.com, or unset it."
         )
     return raw or None
+
+
+def landing_max_line_bytes() -> int:
+    """The longest CSV line or JSON object a landing file may hold: LANDING_MAX_LINE_BYTES.
+
+    Default 16 MiB, DuckDB's own limit for one JSON object; CSV lines get the same, so a long
+    value fails alike in both formats, with the reader's reason.
+    """
+    return _int_setting("LANDING_MAX_LINE_BYTES", default=16 * 1024 * 1024, minimum=1024)
+
+
+def _writable_folder(name: str, path: Path) -> None:
+    """Raise unless `path`'s folder exists (or can be made) and takes a new file."""
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise ConfigError(
+            f"{name}={path}: its folder cannot be written ({error.strerror or error}). Point "
+            f"{name} at a file in a folder this process may write, or unset it."
+        ) from None
+
+
+def validate() -> None:
+    """Read every setting once, so a wrong one fails when the code location loads, each error
+    naming its setting and the fix, instead of later inside a run. Raises one ConfigError
+    listing all of them."""
+    checks: list[Callable[[], object]] = [
+        data_dir, dbt_project_dir, dbt_profiles_dir, dbt_threads, dbt_executable, dbt_target,
+        dbt_runs_dir, dbt_artifact_retention_days, landing_url,
+        schedule_timezone, landing_sensor_interval_seconds, automation_interval_seconds,
+        step_executor, dbt_steps, run_max_retries, run_retry_on_model_failure, alerts_dir,
+        alert_webhook_url, alert_webhook_timeout_seconds, alert_sensor_interval_seconds,
+        source_freshness_cron, dagster_ui_url, landing_max_line_bytes,
+    ]  # fmt: skip
+    problems = []
+    for check in checks:
+        try:
+            check()
+        except ConfigError as error:
+            problems.append(str(error))
+    if not problems:  # these read profiles.yml, through the settings checked above
+        try:
+            # The DuckDB file is written only where the warehouse is DuckDB-like.
+            if single_writer_warehouse():
+                _writable_folder("DUCKDB_PATH", duckdb_path())
+        except ConfigError as error:
+            problems.append(str(error))
+    if problems:
+        raise ConfigError("\n".join(problems))

@@ -6,6 +6,7 @@ reads (other chat tools and incident tools take the same shape or a small adapte
 destination is a class with a `name` and a `send(alert)`, added to `notifier_from_settings`.
 """
 
+import base64
 import hashlib
 import json
 import os
@@ -19,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from dagster import get_dagster_logger
 
@@ -113,7 +115,7 @@ class WebhookNotifier:
     name = "webhook"
 
     def __init__(self, url: str, timeout_seconds: float, attempts: int = 3) -> None:
-        self.url = url
+        self.url, self.headers = _without_userinfo(url)
         self.timeout_seconds = timeout_seconds
         self.attempts = attempts
 
@@ -123,7 +125,10 @@ class WebhookNotifier:
     def send(self, alert: Alert) -> None:
         body = json.dumps(self.payload(alert), default=str).encode()
         request = urllib.request.Request(
-            self.url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+            self.url,
+            data=body,
+            headers={"Content-Type": "application/json", **self.headers},
+            method="POST",
         )
         failure: Exception | None = None
         for attempt in range(1, self.attempts + 1):
@@ -141,6 +146,21 @@ class WebhookNotifier:
             if attempt < self.attempts:
                 time.sleep(0.5 * 2 ** (attempt - 1))
         raise AlertDeliveryError(f"webhook failed {self.attempts} times: {failure}")
+
+
+def _without_userinfo(url: str) -> tuple[str, dict[str, str]]:
+    """`https://user:secret@host/x` as `https://host/x` plus a Basic Authorization header.
+
+    urllib cannot send to a URL with userinfo, and its error would quote the password; as a
+    header the credentials reach the server and never appear in a URL, an error or a log.
+    """
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, {}
+    host = parts.netloc.rsplit("@", 1)[1]
+    pair = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}"
+    token = base64.b64encode(pair.encode()).decode()
+    return urlunsplit(parts._replace(netloc=host)), {"Authorization": f"Basic {token}"}
 
 
 class FanOutNotifier:

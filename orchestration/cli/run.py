@@ -8,8 +8,11 @@ import sys
 
 from dagster import DagsterInstance, JobDefinition, execute_job, reconstructable
 
+from orchestration import settings
 from orchestration.dbt.definitions import MATERIALIZE_ALL_JOB
+from orchestration.lib.dead_runs import fail_dead_runs, host_tags
 from orchestration.lib.run_summary import format_summary, summarize_run
+from orchestration.settings import ConfigError
 
 
 def materialize_all_job() -> JobDefinition:
@@ -19,19 +22,28 @@ def materialize_all_job() -> JobDefinition:
 
 
 def main() -> int:
+    settings.validate()
     with DagsterInstance.get() as instance:
-        result = execute_job(reconstructable(materialize_all_job), instance=instance)
+        # A run killed earlier (kill -9) still holds its pool slots: this run would wait forever.
+        fail_dead_runs(instance)
+        result = execute_job(
+            reconstructable(materialize_all_job), instance=instance, tags=host_tags()
+        )
         outcomes = summarize_run(instance, result.run_id)
     print(format_summary(outcomes))
-    built = sum(o.status == "materialized" for o in outcomes)
+    assets = [o for o in outcomes if o.status != "check"]
+    built = sum(o.status == "materialized" for o in assets)
     failed_checks = sum(o.checks_failed for o in outcomes)
     verdict = "succeeded" if result.success else "FAILED"
     print(
-        f"run {result.run_id} {verdict}: {built}/{len(outcomes)} assets materialized, "
+        f"run {result.run_id} {verdict}: {built}/{len(assets)} assets materialized, "
         f"{failed_checks} failed checks"
     )
     return 0 if result.success else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except ConfigError as error:  # a user's mistake: the message, not a traceback
+        sys.exit(f"Configuration error:\n{error}")

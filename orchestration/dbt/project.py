@@ -58,4 +58,8 @@ def prepare_manifest() -> None:
 
 
 if __name__ == "__main__":
+    try:
+        settings.validate()
+    except settings.ConfigError as error:
+        raise SystemExit(f"Configuration error:\n{error}") from None
     prepare_manifest()

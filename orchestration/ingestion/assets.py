@@ -107,12 +107,15 @@ def landing_assets() -> AssetsDefinition | None:
                 data_version=DataVersion(report.data_version),
             )
         rejected = [error for report in reports for error in report.rejected]
-        if rejected:
+        failed = [line for report in reports for line in report.failed]
+        if rejected or failed:
+            lines = [f"- {error}" for error in rejected] + [f"- {line}" for line in failed]
             raise Failure(
-                description=f"{len(rejected)} landing file(s) rejected and quarantined:\n"
-                + "\n".join(f"- {error}" for error in rejected),
+                description=f"{len(rejected)} landing file(s) rejected and quarantined, "
+                f"{len(failed)} left waiting after an error:\n" + "\n".join(lines),
                 metadata={"quarantined": [error.url for error in rejected]},
-                allow_retries=False,  # the files are quarantined: a retry has nothing to load
+                # Quarantined files leave nothing to retry; a file left waiting may load then.
+                allow_retries=bool(failed),
             )
 
     return _ingest

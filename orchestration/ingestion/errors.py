@@ -6,9 +6,11 @@ DuckDB's location is missing or wrong (its line for malformed JSON is one past t
 the file is re-read here, on the error path only, to find the exact line and column.
 """
 
+import csv
 import gzip
 import json
 import re
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
@@ -52,6 +54,61 @@ def open_text(path: Path) -> IO[str]:
     return path.open("r", encoding="utf-8-sig", newline="")
 
 
+def check_readable(url: str, path: Path) -> None:
+    """Raise for a file with no bytes at all, or a `.gz` file that does not decompress whole:
+    corrupt or cut-off gzip data is the producer's to fix, and zlib's and DuckDB's own errors
+    name neither the file nor the place."""
+    if path.stat().st_size == 0:
+        raise LandingFileError(
+            url, "empty file (0 bytes): a file holds at least its columns", line=1
+        )
+    if not path.name.lower().endswith(".gz"):
+        return
+    lines = 0
+    try:
+        with gzip.open(path, "rb") as handle:
+            for _ in handle:
+                lines += 1
+    except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
+        raise LandingFileError(
+            url,
+            f"corrupt gzip data from here on ({error}): compress the file again (gzip) and drop "
+            "it again",
+            line=lines + 1,
+        ) from None
+
+
+def check_line_lengths(url: str, path: Path, max_bytes: int) -> None:
+    """Raise at the first line longer than `max_bytes`: DuckDB's JSON reader takes an object of
+    any size that fits its buffer, so the limit CSV lines get from DuckDB is applied here."""
+    with (gzip.open if path.name.lower().endswith(".gz") else open)(path, "rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            if len(raw) > max_bytes:
+                raise LandingFileError(
+                    url,
+                    f"the line is {len(raw)} bytes, longer than the maximum line size of "
+                    f"{max_bytes} bytes: split the value, or raise LANDING_MAX_LINE_BYTES",
+                    line=number,
+                )
+
+
+def csv_header(url: str, path: Path) -> list[str]:
+    """The CSV header's column names, from the first line only (so a bad byte further down is
+    reported by the reader at its own line, not here at line 1)."""
+    with (gzip.open if path.name.lower().endswith(".gz") else open)(path, "rb") as handle:
+        raw = handle.readline()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise LandingFileError(
+            url, f"not valid UTF-8 (byte {error.start + 1}): save the file as UTF-8", line=1
+        ) from None
+    header = next(csv.reader([text]), None)
+    if not header:
+        raise LandingFileError(url, "empty file: a CSV file starts with its header", line=1)
+    return [name.strip() for name in header]
+
+
 def check_names(
     url: str,
     found: Sequence[str],
@@ -87,7 +144,12 @@ _CSV_REASONS = (
     (re.compile(r'Error when converting column "[^"]+"\. (.+)'), r"\1"),
     (re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)"), r"\2 fields, expected \1"),
     (re.compile(r"(Value with unterminated quote found\.)"), r"\1"),
-    (re.compile(r"Invalid unicode .*detected\."), "not valid UTF-8"),
+    (re.compile(r"Invalid unicode .*detected\."), "not valid UTF-8: save the file as UTF-8"),
+    (
+        re.compile(r"Maximum line size of (\d+) bytes exceeded\. Actual Size:\s*(\d+) bytes"),
+        r"the line is \2 bytes, longer than the maximum line size of \1 bytes: split the value, "
+        "or raise LANDING_MAX_LINE_BYTES",
+    ),
 )
 
 

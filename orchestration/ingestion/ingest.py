@@ -2,7 +2,9 @@
 
 A file is handled exactly once: loaded, it moves to `_loaded/`; rejected, it moves to
 `_quarantine/` with an `.error.txt` note, and nothing retries it (the producer fixes it and
-drops it again). A bad file never stops the good files of the same pass.
+drops it again). A bad file never stops the good files of the same pass. A file that fails
+for any other reason (a bug, the disk, the network) is not the producer's fault: it stays
+waiting for the next run, named in the log, and the pass goes on with the other files.
 """
 
 import datetime as dt
@@ -10,7 +12,7 @@ import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from orchestration.ingestion.errors import LandingFileError
+from orchestration.ingestion.errors import LandingFileError, check_readable
 from orchestration.ingestion.landing import LOADED, QUARANTINE, LandingFile, LandingStore
 from orchestration.ingestion.loader import LoadOutcome, load_file
 from orchestration.ingestion.sources import LandingTable
@@ -25,6 +27,7 @@ class TableReport:
     loaded: list[LoadOutcome] = field(default_factory=list)
     skipped: list[LoadOutcome] = field(default_factory=list)
     rejected: list[LandingFileError] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # "<url>: <error>", left waiting
     row_count: int = 0
     data_version: str = ""
 
@@ -74,12 +77,17 @@ def _handle(
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     try:
         with store.local_copy(file) as path:
+            check_readable(file.url, path)
             outcome = load_file(writer, table, file, path, run_id=run_id, loaded_at=loaded_at)
     except LandingFileError as error:
         moved_to = store.move(file, QUARANTINE)
-        store.write_bytes(f"{QUARANTINE}/{file.key}.error.txt", _note(error, run_id).encode())
-        log.error(f"Rejected {error} -> quarantined at {moved_to}")
+        store.write_bytes(f"{moved_to}.error.txt", _note(error, run_id).encode())
+        log.error(f"Rejected {error} -> quarantined at {store.url}/{moved_to}")
         report.rejected.append(error)
+        return
+    except Exception as error:
+        log.error(f"Could not load {file.url}, left waiting for the next run: {error!r}")
+        report.failed.append(f"{file.url}: {error!r}")
         return
     # Moved only after the load committed: a crash in between leaves the file waiting, and the
     # ledger then recognises its content and skips it.

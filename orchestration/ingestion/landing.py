@@ -4,6 +4,9 @@
     <landing>/_loaded/<table>/<file>                 loaded into the warehouse
     <landing>/_quarantine/<table>/<file>             rejected, with <file>.error.txt beside it
 
+An archive never overwrites: the same name handled again is kept as `<stem>~v2<suffixes>`,
+`~v3`, ..., so every version of a re-dropped file stays (the ledger records each load).
+
 The waiting area is a queue: a file leaves it once it has been handled, so listing it is all
 the landing sensor needs to do. Producers must make a file appear whole (write elsewhere, then
 rename or upload): names starting with `.` or `_` and ending in `.tmp`/`.part` are ignored.
@@ -12,9 +15,10 @@ Files are loaded in name order, so producers name them to sort in time order.
 
 import contextlib
 import os
+import shutil
 import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -44,6 +48,14 @@ def is_candidate(name: str) -> bool:
     return not name.startswith((".", "_")) and not name.endswith(_IGNORED_SUFFIXES)
 
 
+def versioned_name(name: str, version: int) -> str:
+    """`orders.csv.gz` as archived the `version`th time: orders.csv.gz, orders~v2.csv.gz, ..."""
+    if version == 1:
+        return name
+    stem, dot, suffixes = name.partition(".")
+    return f"{stem}~v{version}{dot}{suffixes}"
+
+
 class LandingStore(ABC):
     """List, fetch and move landing files; one implementation per kind of storage."""
 
@@ -62,8 +74,26 @@ class LandingStore(ABC):
         """A local path holding the file's bytes, valid inside the `with` block."""
 
     @abstractmethod
+    def exists(self, relative: str) -> bool:
+        """Whether `<landing>/<relative>` holds a file."""
+
+    def archive_key(self, file: LandingFile, area: str) -> str:
+        """The first `<area>/<folder>/<versioned name>` not taken yet."""
+        version = 1
+        while self.exists(key := f"{area}/{file.folder}/{versioned_name(file.name, version)}"):
+            version += 1
+        return key
+
+    @abstractmethod
     def move(self, file: LandingFile, area: str) -> str:
-        """Move a waiting file into `<area>/<folder>/<name>`; returns its new URL."""
+        """Move a waiting file into `<area>/<folder>/`, under the next free version of its
+        name (`archive_key`); returns its new key relative to the landing zone."""
+
+    @abstractmethod
+    def strays(self, folders: Collection[str]) -> list[str]:
+        """Entries no table will ever load: a folder (or file) at the top that is no known
+        table folder, and whatever in a table folder is not a regular file (a dangling
+        symlink, a subfolder). Hidden, temporary and archive names are not strays."""
 
     @abstractmethod
     def write_bytes(self, relative: str, data: bytes) -> str:
@@ -107,11 +137,38 @@ class LocalLandingStore(LandingStore):
     def local_copy(self, file: LandingFile) -> Iterator[Path]:
         yield self.root / file.key
 
+    def exists(self, relative: str) -> bool:
+        return (self.root / relative).is_file()
+
     def move(self, file: LandingFile, area: str) -> str:
-        target = self.root / area / file.key
+        key = self.archive_key(file, area)
+        target, source = self.root / key, self.root / file.key
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self.root / file.key, target)
-        return target.as_uri()
+        if source.is_symlink():
+            # Archive the data, not a link to something the producer may change or remove.
+            shutil.copyfile(source, target.with_name(f".{target.name}.part"))
+            os.replace(target.with_name(f".{target.name}.part"), target)
+            source.unlink()
+        else:
+            os.replace(source, target)
+        return key
+
+    def strays(self, folders: Collection[str]) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        found = []
+        for entry in sorted(self.root.iterdir()):
+            if not is_candidate(entry.name):
+                continue
+            if entry.name not in folders:
+                found.append(f"{entry.name}/" if entry.is_dir() else entry.name)
+                continue
+            found += [
+                f"{entry.name}/{inner.name}"
+                for inner in sorted(entry.iterdir())
+                if is_candidate(inner.name) and not inner.is_file()
+            ]
+        return found
 
     def write_bytes(self, relative: str, data: bytes) -> str:
         target = self.root / relative
@@ -185,13 +242,28 @@ class S3LandingStore(LandingStore):
             self.client.download_file(self.bucket, f"{self.prefix}{file.key}", str(path))
             yield path
 
+    def exists(self, relative: str) -> bool:
+        listing = self.client.list_objects_v2(
+            Bucket=self.bucket, Prefix=f"{self.prefix}{relative}", MaxKeys=1
+        )
+        return any(o["Key"] == f"{self.prefix}{relative}" for o in listing.get("Contents", []))
+
     def move(self, file: LandingFile, area: str) -> str:
-        source = f"{self.prefix}{file.key}"
-        target = f"{self.prefix}{area}/{file.key}"
+        key = self.archive_key(file, area)
+        source, target = f"{self.prefix}{file.key}", f"{self.prefix}{key}"
         # The managed copy switches to multipart above 5 GB, where copy_object would fail.
         self.client.copy({"Bucket": self.bucket, "Key": source}, self.bucket, target)
         self.client.delete_object(Bucket=self.bucket, Key=source)
-        return f"s3://{self.bucket}/{target}"
+        return key
+
+    def strays(self, folders: Collection[str]) -> list[str]:
+        # Top level only: S3 has no links, and a listing per table folder costs a request each.
+        listing = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix, Delimiter="/")
+        names = [p["Prefix"].removeprefix(self.prefix) for p in listing.get("CommonPrefixes", [])]
+        names += [o["Key"].removeprefix(self.prefix) for o in listing.get("Contents", [])]
+        return sorted(
+            name for name in names if is_candidate(name) and name.rstrip("/") not in folders
+        )
 
     def write_bytes(self, relative: str, data: bytes) -> str:
         key = f"{self.prefix}{relative}"

@@ -16,13 +16,15 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import settings
 from orchestration.ingestion.errors import (
     LandingFileError,
+    check_line_lengths,
     check_names,
     csv_error,
+    csv_header,
     first_line_with_key,
     json_error,
-    open_text,
 )
 from orchestration.ingestion.landing import LandingFile
 from orchestration.ingestion.sources import LandingTable
@@ -95,8 +97,10 @@ def _reader(
     declared = [name for name, _ in table.columns]
     types = dict(table.columns)
     row = "row_number() over () as __row"
+    # One limit for a CSV line and a JSON object, so a long value fails alike in both formats.
+    max_bytes = settings.landing_max_line_bytes()
     if fmt == "csv":
-        header = _csv_header(file, path)
+        header = csv_header(file.url, path)
         check_names(
             file.url, header, declared, source_name=table.source_name, line=1, require_all=True
         )
@@ -104,14 +108,16 @@ def _reader(
         return (
             f"select {', '.join(map(quote, declared))}, {row} from read_csv(?, header = true, "
             "auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
-            f"columns = {{{struct}}})",
+            f"max_line_size = {max_bytes}, columns = {{{struct}}})",
             declared,
         )
     if fmt == "jsonl":
+        check_line_lengths(file.url, path, max_bytes)
         try:
             keys = [k for (k,) in con.execute(
                 "select distinct unnest(json_keys(json)) from "
-                "read_json_objects(?, format = 'newline_delimited')", [str(path)],
+                "read_json_objects(?, format = 'newline_delimited', "
+                f"maximum_object_size = {max_bytes})", [str(path)],
             ).fetchall()]  # fmt: skip
         except duckdb.Error:
             keys = []  # malformed JSON: the read itself fails next, and says where
@@ -128,7 +134,8 @@ def _reader(
         struct = ", ".join(f"'{_sql_string(name)}': '{types[name]}'" for name in declared)
         return (
             f"select {', '.join(map(quote, declared))}, {row} from read_json(?, "
-            f"format = 'newline_delimited', records = true, columns = {{{struct}}})",
+            f"format = 'newline_delimited', records = true, maximum_object_size = {max_bytes}, "
+            f"columns = {{{struct}}})",
             declared,
         )
     try:
@@ -193,19 +200,6 @@ def _check_primary_key(
             row=rows[1],
             column=table.primary_key[0],
         )
-
-
-def _csv_header(file: LandingFile, path: Path) -> list[str]:
-    import csv
-
-    try:
-        with open_text(path) as handle:
-            header = next(csv.reader(handle), None)
-    except UnicodeDecodeError:
-        raise LandingFileError(file.url, "not valid UTF-8", line=1) from None
-    if not header:
-        raise LandingFileError(file.url, "empty file: a CSV file starts with its header", line=1)
-    return [name.strip() for name in header]
 
 
 def _sha256(path: Path) -> str:

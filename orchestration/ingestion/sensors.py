@@ -6,6 +6,9 @@ version the cursor does not hold. Files leave the waiting area once handled (loa
 quarantined), and leave the cursor with it, so the cursor stays as small as the queue. The
 run key is derived from the requested files and their versions: a tick evaluated twice never
 launches twice. Quarantined and loaded files are never listed, so never relaunched.
+
+What no table will ever load (a folder that is no table's, a dangling symlink) is warned about
+in the tick's log, once per path: the cursor keeps it under `!<path>` while it is there.
 """
 
 import hashlib
@@ -47,6 +50,17 @@ def new_landing_files(
     return new, cursor
 
 
+STRAY = "!"  # cursor keys of strays already warned about; no landing folder starts with it
+
+
+def new_strays(
+    store: LandingStore, tables: Sequence[LandingTable], seen: Mapping[str, str]
+) -> tuple[list[str], dict[str, str]]:
+    """The strays not warned about yet, and the cursor entries of every stray there now."""
+    strays = store.strays({table.folder for table in tables})
+    return [p for p in strays if STRAY + p not in seen], {STRAY + p: "warned" for p in strays}
+
+
 def run_key_for(files: Sequence[LandingFile]) -> str:
     """Stable for the same files at the same versions; different as soon as one changes."""
     listing = "\n".join(sorted(f"{file.key}@{file.version}" for file in files))
@@ -69,7 +83,14 @@ def build_landing_sensor(tables: Sequence[LandingTable], job) -> SensorDefinitio
         store = landing_store(settings.landing_url())
         seen = json.loads(context.cursor) if context.cursor else {}
         new, cursor = new_landing_files(store, tables, seen)
-        context.update_cursor(json.dumps(cursor, sort_keys=True))
+        strays, warned = new_strays(store, tables, seen)
+        for path in strays:
+            context.log.warning(
+                f"Ignoring {store.url}/{path}: no table loads it. Landing files go into "
+                f"<landing>/<table>/ for one of: {', '.join(sorted(by_folder))}; a symlink must "
+                "point at an existing file."
+            )
+        context.update_cursor(json.dumps({**cursor, **warned}, sort_keys=True))
         if not new:
             return SkipReason(f"No new file in {store.url} ({len(cursor)} waiting, requested).")
         folders = sorted({file.folder for file in new})

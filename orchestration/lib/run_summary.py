@@ -8,6 +8,9 @@ _SUMMARY_EVENTS = {
     DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
     DagsterEventType.ASSET_MATERIALIZATION,
     DagsterEventType.ASSET_CHECK_EVALUATION,
+    # dagster-dbt reports a dbt test that is no asset check (a singular test on several
+    # models) as an observation of each model it reads; it still ran, and may have failed.
+    DagsterEventType.ASSET_OBSERVATION,
 }
 
 
@@ -24,6 +27,7 @@ class AssetOutcome:
 def summarize_run(instance: DagsterInstance, run_id: str) -> list[AssetOutcome]:
     """One row per asset the run planned, with rows, dbt's own seconds and check results."""
     outcomes: dict[str, AssetOutcome] = {}
+    tests_seen: set[str] = set()
     records = instance.get_records_for_run(run_id, of_type=_SUMMARY_EVENTS, limit=None).records
     for record in records:
         event = record.event_log_entry.dagster_event
@@ -47,6 +51,21 @@ def summarize_run(instance: DagsterInstance, run_id: str) -> list[AssetOutcome]:
             key = evaluation.asset_key.to_user_string()
             outcome = outcomes.setdefault(key, AssetOutcome(key, "not materialized"))
             if evaluation.passed:
+                outcome.checks_passed += 1
+            else:
+                outcome.checks_failed += 1
+        elif event.event_type == DagsterEventType.ASSET_OBSERVATION:
+            metadata = event.asset_observation_data.asset_observation.metadata
+            unique_id = metadata.get("unique_id")
+            status = metadata.get("status")
+            if unique_id is None or status is None or not str(unique_id.value).startswith("test."):
+                continue
+            if unique_id.value in tests_seen:  # one observation per model the test reads
+                continue
+            tests_seen.add(str(unique_id.value))
+            name = "dbt test " + str(unique_id.value).split(".", 2)[-1]
+            outcome = outcomes.setdefault(name, AssetOutcome(name, "check"))
+            if status.value == "pass":
                 outcome.checks_passed += 1
             else:
                 outcome.checks_failed += 1

@@ -37,6 +37,7 @@ class Hook:
     statuses: list[int] = field(default_factory=list)
     received: list[dict] = field(default_factory=list)
     content_types: list[str] = field(default_factory=list)
+    authorizations: list[str | None] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -47,6 +48,7 @@ def hook() -> Iterator[Hook]:
         def do_POST(self):  # http.server calls it by this name
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.content_types.append(self.headers["Content-Type"])
+            state.authorizations.append(self.headers.get("Authorization"))
             state.received.append(json.loads(body))
             self.send_response(state.statuses.pop(0) if state.statuses else 200)
             self.end_headers()
@@ -153,6 +155,31 @@ def test_webhook_url_error_does_not_echo_the_secret(monkeypatch):
     with pytest.raises(ConfigError) as raised:
         settings.alert_webhook_url()
     assert "SECRET" not in str(raised.value)
+
+
+def test_webhook_credentials_in_the_url_go_as_a_header_and_never_into_a_log(
+    hook: Hook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    import base64
+
+    with_userinfo = hook.url.replace("http://", "http://alerts:s3cr%40t@")
+    monkeypatch.setenv("ALERTS_DIR", str(tmp_path / "alerts"))
+    monkeypatch.setenv("ALERT_WEBHOOK_URL", with_userinfo)
+    settings.validate()  # accepted at load
+    notifier_from_settings().send(ALERT)
+    assert hook.authorizations == [f"Basic {base64.b64encode(b'alerts:s3cr@t').decode()}"]
+
+    # Refused (4xx) and unreachable (nothing listens): the errors are logged, without secrets.
+    hook.statuses = [403]
+    notifier_from_settings().send(ALERT)
+    closed = with_userinfo.replace(hook.url.split("/")[2].split(":")[1], "9")  # port 9: closed
+    monkeypatch.setenv("ALERT_WEBHOOK_URL", closed)
+    with pytest.raises(AlertDeliveryError) as raised:
+        WebhookNotifier(closed, timeout_seconds=2, attempts=1).send(ALERT)
+    notifier_from_settings().send(ALERT)
+    logged = caplog.text + str(raised.value)
+    assert "not delivered to webhook" in caplog.text
+    assert "s3cr" not in logged and "alerts:s3" not in logged
 
 
 def test_source_freshness_schedule_can_be_turned_off(monkeypatch):

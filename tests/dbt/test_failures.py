@@ -39,7 +39,20 @@ def test_failing_dbt_test_is_a_failed_asset_check(tmp_path):
         "          - accepted_values:\n"
         "              arguments: {values: ['ada']}\n"
     )
-    sandbox, run_id = _make_run_fails(tmp_path, project)
+    # A singular test reading two nodes is no asset check; its failure is still in the summary.
+    (project / "tests").mkdir(exist_ok=True)
+    (project / "tests" / "assert_totals_match_orders.sql").write_text(
+        "select t.customer from {{ ref('customer_totals') }} as t "
+        "join {{ ref('orders') }} as o on o.customer = t.customer\n"
+    )
+    sandbox = make_sandbox(tmp_path, project)
+    sandbox.prepare_manifest()
+    result = sandbox.python("-m", "orchestration.cli.run", check=False)
+
+    assert result.returncode != 0
+    assert re.search(r"dbt test assert_totals_match_orders +check .*1 FAILED", result.stdout)
+    assert re.search(r"assets materialized, 2 failed checks$", result.stdout, re.MULTILINE)
+    run_id = _run_id(result.stdout)
     with sandbox.instance() as instance:
         records = instance.get_records_for_run(
             run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION

@@ -1,4 +1,5 @@
-"""Shared pieces of the ingestion tests: the demo project's landing tables and a landing zone."""
+"""Shared pieces of the ingestion tests: the demo project's landing tables, a landing zone, and
+a real PostgreSQL server for the Postgres writer."""
 
 import uuid
 from collections.abc import Iterator, Sequence

@@ -84,3 +84,27 @@ def test_re_running_a_sensor_run_whose_files_are_handled_materializes_nothing(
     assert first.success and again.success
     assert len(first.get_asset_materialization_events()) == 1
     assert again.get_asset_materialization_events() == []
+
+
+def test_a_corrupt_gzip_is_quarantined_and_the_tables_loaded_before_it_are_recorded(
+    run_landing_job, landing
+):
+    import gzip
+
+    packed = gzip.compress(subscriptions_csv(*["sub_1,acc_1,team,2026-01-01,,5,active"]).encode())
+    corrupt = packed[:12] + bytes(range(200)) + packed[212:]  # gzip magic, then garbage
+    good = drop(landing, "events/2026-05-01T0300.jsonl", event_line("evt_1") + "\n")
+    bad = drop(landing, "subscriptions/2026-05-01T0300.csv.gz", corrupt)
+    result, instance = run_landing_job([EVENTS, SUBSCRIPTIONS])
+
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
+    message = failure.step_failure_data.error.message  # type: ignore[union-attr]
+    assert f"{bad.url}: line 1: corrupt gzip data" in message
+    assert {e.asset_key for e in result.get_asset_materialization_events()} == {EVENTS}
+    event = instance.get_latest_materialization_event(EVENTS)
+    assert event and event.asset_materialization
+    assert event.asset_materialization.metadata["files_loaded"].value == [good.name]
+
+    again, _ = run_landing_job([EVENTS, SUBSCRIPTIONS])  # the next run is clean
+    assert again.success

@@ -168,3 +168,67 @@ def test_a_file_repeating_a_primary_key_is_rejected(demo_tables, landing, tmp_pa
     [error] = report.rejected
     assert (error.url, error.row, error.column) == (bad.url, 2, "subscription_id")
     assert report.row_count == 0
+
+
+def test_a_re_dropped_file_keeps_every_archived_version(demo_tables, landing, tmp_path):
+    warehouse, tables = tmp_path / "warehouse.duckdb", [demo_tables["subscriptions"]]
+    name = "subscriptions/2026-05-01T0300.csv"
+    versions = [GOOD_SUBSCRIPTIONS, subscriptions_csv("sub_9,acc_9,team,2026-03-01,,1,active")]
+    for run, content in enumerate(versions):
+        drop(landing, name, content)
+        _ingest(landing, tables, warehouse, run_id=f"run-{run}")
+    broken = ["not,the,header\n", "still,not,it\n"]
+    for run, content in enumerate(broken):
+        drop(landing, name, content)
+        _ingest(landing, tables, warehouse, run_id=f"bad-{run}")
+
+    archived = landing.root / LOADED / "subscriptions"
+    assert (archived / "2026-05-01T0300.csv").read_text() == versions[0]
+    assert (archived / "2026-05-01T0300~v2.csv").read_text() == versions[1]
+    quarantined = landing.root / QUARANTINE / "subscriptions"
+    assert (quarantined / "2026-05-01T0300.csv").read_text() == broken[0]
+    assert (quarantined / "2026-05-01T0300~v2.csv").read_text() == broken[1]
+    assert "not,the,header" not in (quarantined / "2026-05-01T0300~v2.csv.error.txt").read_text()
+    assert "unexpected column" in (quarantined / "2026-05-01T0300~v2.csv.error.txt").read_text()
+
+
+def test_a_symlinked_file_archives_its_data_not_the_link(demo_tables, landing, tmp_path):
+    outside = tmp_path / "export.csv"
+    outside.write_text(GOOD_SUBSCRIPTIONS)
+    (landing.root / "subscriptions").mkdir()
+    (landing.root / "subscriptions" / "2026-05-01T0300.csv").symlink_to(outside)
+    [report] = _ingest(landing, [demo_tables["subscriptions"]], tmp_path / "w.duckdb")
+
+    assert [o.rows for o in report.loaded] == [2]
+    archived = landing.root / LOADED / "subscriptions" / "2026-05-01T0300.csv"
+    assert not archived.is_symlink() and archived.read_text() == GOOD_SUBSCRIPTIONS
+    outside.write_text("changed later by the producer\n")
+    assert archived.read_text() == GOOD_SUBSCRIPTIONS
+    assert not (landing.root / "subscriptions" / "2026-05-01T0300.csv").exists()
+
+
+def test_a_non_utf8_byte_on_line_3_is_reported_at_line_3(demo_tables, landing, tmp_path):
+    content = GOOD_SUBSCRIPTIONS.encode().replace(b"starter", b"st\xe4rter")
+    bad = drop(landing, "subscriptions/2026-05-01T0300.csv", content)
+    [report] = _ingest(landing, [demo_tables["subscriptions"]], tmp_path / "w.duckdb")
+    [error] = report.rejected
+    assert (error.url, error.line) == (bad.url, 3) and "not valid UTF-8" in str(error)
+
+
+def test_a_3mb_csv_field_keeps_duckdbs_reason_and_the_limit_is_a_setting(
+    demo_tables, landing, tmp_path, monkeypatch
+):
+    big = "x" * 3_000_000
+    content = subscriptions_csv(f"sub_1,acc_1,team,2026-01-01 00:00:00,,5,{big}")
+    monkeypatch.setenv("LANDING_MAX_LINE_BYTES", str(2_000_000))
+    bad = drop(landing, "subscriptions/2026-05-01T0300.csv", content)
+    [report] = _ingest(landing, [demo_tables["subscriptions"]], tmp_path / "w.duckdb")
+    [error] = report.rejected
+    assert (error.url, error.line) == (bad.url, 2)
+    assert "longer than the maximum line size of 2000000 bytes" in str(error)
+    assert "LANDING_MAX_LINE_BYTES" in str(error)
+
+    monkeypatch.delenv("LANDING_MAX_LINE_BYTES")  # default: 16 MiB, as for a JSON object
+    drop(landing, "subscriptions/2026-05-02T0300.csv", content)
+    [report] = _ingest(landing, [demo_tables["subscriptions"]], tmp_path / "w.duckdb", "r2")
+    assert [o.rows for o in report.loaded] == [1]

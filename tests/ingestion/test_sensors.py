@@ -85,3 +85,34 @@ def test_a_quarantined_file_gives_no_run_request_and_the_sensor_keeps_working(
     good = drop(landing, "events/2026-05-02T0300.jsonl", event_line("evt_2") + "\n")
     [request] = landing_sensor(second.cursor).run_requests
     assert request.run_config["ops"][LANDING_OP]["config"]["files"] == [good.key]
+
+
+def test_a_stray_folder_and_a_dangling_symlink_are_warned_about_once(
+    landing_sensor, landing, capfd
+):
+    """The tick's log is read where Dagster's sensor logger writes it besides the tick's
+    captured log: the process's stderr."""
+
+    def warnings_of(cursor):
+        capfd.readouterr()
+        result = landing_sensor(cursor)
+        err = capfd.readouterr().err
+        return result, [line for line in err.splitlines() if "Ignoring" in line]
+
+    drop(landing, "evnets/2026-05-01T0300.jsonl", event_line("evt_1") + "\n")  # a typo
+    (landing.root / "events").mkdir()
+    (landing.root / "events" / "2026-05-02T0300.jsonl").symlink_to(landing.root / "gone.jsonl")
+    first, warnings = warnings_of(None)
+    assert len(warnings) == 2
+    assert any(f"{landing.url}/evnets/: no table loads it" in line for line in warnings)
+    assert any(f"{landing.url}/events/2026-05-02T0300.jsonl: no table" in w for w in warnings)
+    second, warnings = warnings_of(first.cursor)
+    assert warnings == []
+    assert first.run_requests == second.run_requests == []
+
+    # Once the producer fixes it, the stray leaves the cursor; a new one is warned about again.
+    (landing.root / "events" / "2026-05-02T0300.jsonl").unlink()
+    (landing.root / "events" / "2026-05-03T0300.jsonl").symlink_to(landing.root / "gone.jsonl")
+    third, warnings = warnings_of(second.cursor)
+    assert len(warnings) == 1 and "2026-05-03T0300.jsonl" in warnings[0]
+    assert "2026-05-02" not in (third.cursor or "")
