@@ -14,6 +14,7 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
+from orchestration.lib.dbt.names import sanitize
 from orchestration.lib.dbt.sla import freshness_policy_from_meta
 
 
@@ -112,16 +113,12 @@ def _group_for(props: Mapping[str, Any]) -> str:
     """
     explicit = _meta(props).get("dagster", {}).get("group") or props.get("config", {}).get("group")
     if explicit:
-        return explicit
+        return sanitize(str(explicit))
     fqn: Sequence[str] = props.get("fqn", [])
-    # fqn is [package, *folders, name]; with no folder, fall back to the resource type.
-    folder = fqn[-2] if len(fqn) > 2 else f"{props['resource_type']}s"
-    return _sanitize_group(folder)
-
-
-def _sanitize_group(name: str) -> str:
-    # Dagster group names allow only letters, digits and underscores.
-    return "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    # fqn is [package, *folders, name] (a versioned model adds its version); with no folder,
+    # fall back to the resource type.
+    folders = fqn[1:-2] if props.get("version") is not None else fqn[1:-1]
+    return sanitize(folders[-1] if folders else f"{props['resource_type']}s")
 
 
 def _owners_for(props: Mapping[str, Any]) -> list[str] | None:
