@@ -41,8 +41,15 @@ def dbt_project_dir() -> Path:
 
 
 def dbt_profiles_dir() -> Path:
-    """Folder holding profiles.yml; by default the dbt project itself, as dbt does."""
-    return _path_setting("DBT_PROFILES_DIR", dbt_project_dir())
+    """Folder holding profiles.yml; by default the dbt project itself, as dbt does.
+
+    A relative DBT_PROFILES_DIR is read from the dbt project (`profiles` = <project>/profiles),
+    where dbt runs, and where a project keeps its profile when it ships one.
+    """
+    project = dbt_project_dir()
+    raw = os.environ.get("DBT_PROFILES_DIR", "").strip()
+    path = Path(raw).expanduser() if raw else project
+    return path if path.is_absolute() else project / path
 
 
 def dbt_executable() -> str:

@@ -104,7 +104,7 @@ def slice_manifest(manifest: Mapping[str, Any], *, one_step: bool = False) -> li
 def explicit_selection(dbt_slice: DbtSlice, manifest: Mapping[str, Any]) -> tuple[str, str | None]:
     """A selection of the slice naming each of its nodes: long, but exact."""
     nodes = manifest["nodes"]
-    terms = {"fqn:" + ".".join(nodes[uid]["fqn"]) for uid in dbt_slice.unique_ids}
+    terms = {fqn_term(nodes[uid]["fqn"]) for uid in dbt_slice.unique_ids}
     return _with_terms(" ".join(sorted(terms)), None, *dbt_slice.test_terms)
 
 
@@ -211,7 +211,7 @@ def _cross_slice_tests(
         read = {slice_of[p] for p in parents.of(test_id) if p in slice_of}
         if owner is None or read <= {owner}:
             continue
-        term = "fqn:" + ".".join(test["fqn"])
+        term = fqn_term(test["fqn"])
         terms[owner][0].add(term)
         for name in members:
             if name != owner and read <= upstream[name] | {name}:
@@ -230,6 +230,20 @@ def _ancestors(name: str, edges: Mapping[str, Mapping[str, Any]]) -> set[str]:
     return seen
 
 
+def fqn_term(parts: list[str], *, folder: bool = False) -> str:
+    """A dbt `fqn:` selection term for these fqn parts (a folder's: everything inside it).
+
+    dbt splits a selection at whitespace, so a folder named `01 core` cannot be spelled out:
+    such characters become the `?` wildcard, and a term with a wildcard must match the whole
+    rest of the fqn, hence the `.*` of a folder term.
+    """
+    joined = ".".join(parts)
+    escaped = "".join("?" if c.isspace() or c in "*?[]" else c for c in joined)
+    if escaped == joined:
+        return f"fqn:{joined}"
+    return f"fqn:{escaped}.*" if folder else f"fqn:{escaped}"
+
+
 def _selection_for(
     name: str, members: list[Mapping[str, Any]], all_built: Iterable[Mapping[str, Any]]
 ) -> tuple[str, str | None]:
@@ -244,8 +258,8 @@ def _selection_for(
         elif len(fqn) > 2:
             folders.add((fqn[0], fqn[1]))
         else:
-            select.add("fqn:" + ".".join(fqn))
-    select.update(f"fqn:{package}.{folder}" for package, folder in folders)
+            select.add(fqn_term(fqn))
+    select.update(fqn_term([package, folder], folder=True) for package, folder in folders)
     # Nodes inside those folders that declare another slice belong there, not here.
     others = {
         str(declared)
