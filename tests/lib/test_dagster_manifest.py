@@ -1,39 +1,24 @@
 from orchestration.lib.dbt.dagster_manifest import dagster_manifest
 from orchestration.lib.dbt.translator import ProjectTranslator
+from tests.harness.manifests import dbt_manifest, dbt_node
 
 
 def _manifest() -> dict:
-    def node(uid, name, rtype, parents=(), schema=None, **extra):
-        return {
-            "unique_id": uid,
-            "name": name,
-            "resource_type": rtype,
-            "fqn": ["p", name],
-            "depends_on": {"nodes": list(parents)},
-            "config": {"materialized": "table", "schema": schema},
-            **extra,
-        }
+    return dbt_manifest(
+        dbt_node("seed.p.raw_orders", schema="raw"),
+        dbt_node("source.p.raw.raw_orders"),
+        dbt_node("model.p.stg", parents=["source.p.raw.raw_orders"]),
+        _test("test.p.av.1", "accepted_values_stg_status", "model.p.stg"),
+        _test("test.p.av.2", "accepted_values_stg_status", "model.p.stg"),
+        _test("test.p.ok", "not_null_stg_id", "model.p.stg"),
+        _test("test.p.src", "assert-raw", "source.p.raw.raw_orders"),
+    )
 
-    nodes = {
-        "seed.p.raw_orders": node("seed.p.raw_orders", "raw_orders", "seed", schema="raw"),
-        "model.p.stg": node("model.p.stg", "stg", "model", ["source.p.raw.raw_orders"]),
-        "test.p.av.1": node("test.p.av.1", "accepted_values_stg_status", "test", ["model.p.stg"]),
-        "test.p.av.2": node("test.p.av.2", "accepted_values_stg_status", "test", ["model.p.stg"]),
-        "test.p.ok": node("test.p.ok", "not_null_stg_id", "test", ["model.p.stg"]),
-        "test.p.src": node("test.p.src", "assert-raw", "test", ["source.p.raw.raw_orders"]),
-    }
-    sources = {
-        "source.p.raw.raw_orders": {
-            "unique_id": "source.p.raw.raw_orders",
-            "resource_type": "source",
-            "source_name": "raw",
-            "name": "raw_orders",
-            "config": {},
-        }
-    }
-    parent_map = {uid: n["depends_on"]["nodes"] for uid, n in nodes.items()}
-    parent_map["source.p.raw.raw_orders"] = []
-    return {"nodes": nodes, "sources": sources, "parent_map": parent_map, "child_map": {}}
+
+def _test(unique_id: str, name: str, parent: str) -> dict:
+    node = dbt_node(unique_id, parents=[parent])
+    node["name"] = name
+    return node
 
 
 def test_test_names_become_unique_valid_check_names_and_the_rest_is_kept():
@@ -57,7 +42,10 @@ def test_a_source_that_is_a_seed_of_the_project_is_read_as_that_seed():
 
 
 def test_a_manifest_dagster_takes_as_it_is_is_not_copied():
-    manifest = _manifest()
-    del manifest["nodes"]["test.p.av.2"], manifest["nodes"]["test.p.src"]
-    manifest["nodes"]["seed.p.raw_orders"]["config"]["schema"] = None
+    manifest = dbt_manifest(
+        dbt_node("seed.p.raw_orders"),
+        dbt_node("source.p.raw.raw_orders"),
+        dbt_node("model.p.stg", parents=["source.p.raw.raw_orders"]),
+        _test("test.p.ok", "not_null_stg_id", "model.p.stg"),
+    )
     assert dagster_manifest(manifest, ProjectTranslator().get_asset_key) is manifest

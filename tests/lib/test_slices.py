@@ -2,6 +2,7 @@ import pytest
 
 from orchestration.lib.dbt.slices import slice_manifest
 from orchestration.settings import ConfigError
+from tests.harness.manifests import dbt_manifest, dbt_node
 
 
 def _node(
@@ -11,31 +12,20 @@ def _node(
     materialized: str = "table",
     attached_node: str | None = None,
     **dagster_meta,
-) -> tuple:
-    resource_type = uid.split(".")[0]
-    node = {
-        "unique_id": uid,
-        "resource_type": resource_type,
-        "fqn": fqn,
-        "attached_node": attached_node,
-        "depends_on": {"nodes": list(parents)},
-        "config": {
-            "materialized": materialized,
-            "meta": {"dagster": dagster_meta} if dagster_meta else {},
-        },
-    }
-    return uid, node, list(parents)
-
-
-def _manifest(*entries: tuple) -> dict:
-    return {
-        "nodes": {uid: node for uid, node, _ in entries},
-        "parent_map": {uid: parents for uid, _, parents in entries},
-    }
+) -> dict:
+    node = dbt_node(
+        uid,
+        fqn,
+        parents=parents,
+        meta={"dagster": dagster_meta} if dagster_meta else {},
+        materialized=materialized,
+    )
+    node["attached_node"] = attached_node
+    return node
 
 
 def test_default_slices_are_top_folders_and_loose_seeds_go_together():
-    manifest = _manifest(
+    manifest = dbt_manifest(
         _node("seed.p.plans", ["p", "plans"]),
         _node("model.p.stg_a", ["p", "staging", "stg_a"], ("seed.p.plans",)),
         _node("model.p.stg_b", ["p", "staging", "stg_b"]),
@@ -51,7 +41,7 @@ def test_default_slices_are_top_folders_and_loose_seeds_go_together():
 
 
 def test_declared_slice_and_ecs_size_come_from_dbt_meta():
-    manifest = _manifest(
+    manifest = dbt_manifest(
         _node("model.p.a", ["p", "marts", "a"], slice="heavy", ecs_cpu=1024, ecs_memory=4096),
         _node("model.p.b", ["p", "marts", "b"], slice="heavy", ecs_memory=8192),
         _node("model.p.c", ["p", "marts", "c"]),
@@ -67,7 +57,7 @@ def test_declared_slice_and_ecs_size_come_from_dbt_meta():
 
 
 def test_folders_reading_each_other_are_merged_into_one_slice(caplog: pytest.LogCaptureFixture):
-    manifest = _manifest(
+    manifest = dbt_manifest(
         _node("model.p.a1", ["p", "alpha", "a1"]),
         _node("model.p.b1", ["p", "beta", "b1"], ("model.p.a1",)),
         _node("model.p.a2", ["p", "alpha", "a2"], ("model.p.b1",)),
@@ -82,7 +72,7 @@ def test_folders_reading_each_other_are_merged_into_one_slice(caplog: pytest.Log
 
 
 def test_a_path_through_an_ephemeral_model_counts_and_ephemerals_are_not_built():
-    manifest = _manifest(
+    manifest = dbt_manifest(
         _node("model.p.a1", ["p", "alpha", "a1"]),
         _node("model.p.e", ["p", "middle", "e"], ("model.p.a1",), materialized="ephemeral"),
         _node("model.p.b1", ["p", "beta", "b1"], ("model.p.e",)),
@@ -94,7 +84,7 @@ def test_a_path_through_an_ephemeral_model_counts_and_ephemerals_are_not_built()
 
 
 def test_a_test_across_slices_runs_in_its_models_slice_after_every_parent():
-    manifest = _manifest(
+    manifest = dbt_manifest(
         _node("model.p.stg", ["p", "staging", "stg"]),
         _node("model.p.dim", ["p", "marts", "dim"]),
         _node("model.p.fct", ["p", "reports", "fct"], ("model.p.stg", "model.p.dim")),
@@ -115,7 +105,7 @@ def test_a_test_across_slices_runs_in_its_models_slice_after_every_parent():
 
 
 def test_declared_slices_reading_each_other_are_refused_naming_nodes_and_fix():
-    manifest = _manifest(
+    manifest = dbt_manifest(
         _node("model.p.a1", ["p", "x", "a1"], slice="alpha"),
         _node("model.p.b1", ["p", "x", "b1"], ("model.p.a1",), slice="beta"),
         _node("model.p.a2", ["p", "x", "a2"], ("model.p.b1",), slice="alpha"),
@@ -127,7 +117,7 @@ def test_declared_slices_reading_each_other_are_refused_naming_nodes_and_fix():
 
 
 def test_odd_folder_names_get_valid_unique_op_names_and_selectable_terms():
-    manifest = _manifest(
+    manifest = dbt_manifest(
         _node("seed.p.a", ["p", "raw-data", "a"]),
         _node("seed.p.b", ["p", "raw_data", "b"]),
         _node("model.p.c", ["p", "01 core", "c"]),
@@ -142,7 +132,7 @@ def test_odd_folder_names_get_valid_unique_op_names_and_selectable_terms():
 
 
 def test_one_step_puts_every_built_node_in_one_slice_selected_by_fqn():
-    manifest = _manifest(
+    manifest = dbt_manifest(
         _node("seed.p.plans", ["p", "plans"]),
         _node("model.p.a", ["p", "marts", "a"], ("seed.p.plans",), slice="heavy", ecs_cpu=1024),
         _node("model.p.b", ["p", "staging", "b"], ecs_memory=4096),
