@@ -51,6 +51,9 @@ def test_definitions_have_every_built_dbt_node_as_an_asset_and_every_test_as_a_c
     parsed_fixture: Sandbox, load_definitions, monkeypatch: pytest.MonkeyPatch
 ):
     _, keys, checks = _expected(parsed_fixture)
+    monkeypatch.delenv("DBT_PROFILES_DIR", raising=False)
+    if "DBT_PROFILES_DIR" in parsed_fixture.env:
+        monkeypatch.setenv("DBT_PROFILES_DIR", parsed_fixture.env["DBT_PROFILES_DIR"])
     graph = load_definitions(parsed_fixture).resolve_asset_graph()
     materializable = {k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable}
     assert materializable == keys
