@@ -74,9 +74,16 @@ def dbt_project_dir() -> Path:
 
 
 def dbt_profiles_dir() -> Path:
-    """Folder holding profiles.yml; by default the dbt project itself, as dbt does."""
-    path = _path_setting("DBT_PROFILES_DIR", dbt_project_dir())
-    if os.environ.get("DBT_PROFILES_DIR", "").strip() and not (path / "profiles.yml").is_file():
+    """Folder holding profiles.yml; by default the dbt project itself, as dbt does.
+
+    A relative DBT_PROFILES_DIR is read from the dbt project (`profiles` = <project>/profiles),
+    where dbt runs, and where a project keeps its profile when it ships one.
+    """
+    project = dbt_project_dir()
+    raw = os.environ.get("DBT_PROFILES_DIR", "").strip()
+    path = Path(raw).expanduser() if raw else project
+    path = path if path.is_absolute() else project / path
+    if raw and not (path / "profiles.yml").is_file():
         raise ConfigError(
             f"DBT_PROFILES_DIR={path} has no profiles.yml. Point DBT_PROFILES_DIR at the folder "
             "that holds your profiles.yml, or unset it to use the dbt project's own."

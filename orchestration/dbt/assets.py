@@ -2,9 +2,12 @@
 
 import contextlib
 import functools
+import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from typing import Any
 
 from dagster import AssetExecutionContext, AssetsDefinition, Config, DagsterEventType, Failure
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -18,8 +21,9 @@ from orchestration.lib.dagster_patches import cache_step_output_asset_keys
 from orchestration.lib.dbt.artifacts import sweep_old_runs
 from orchestration.lib.dbt.cli_args import dbt_build_args, invocation_target_path
 from orchestration.lib.dbt.connection_errors import unreachable_warehouse_message
+from orchestration.lib.dbt.dagster_manifest import dagster_manifest
 from orchestration.lib.dbt.events import stream_dbt_events
-from orchestration.lib.dbt.slices import DbtSlice, slice_manifest
+from orchestration.lib.dbt.slices import DbtSlice, explicit_selection, slice_manifest
 from orchestration.lib.dbt.translator import ProjectTranslator
 from orchestration.lib.orphan_guard import interrupt_when_gone
 from orchestration.pools import dbt_slice_pool
@@ -34,18 +38,39 @@ class DbtBuildConfig(Config):
     dbt_vars: dict[str, str] = {}  # noqa: RUF012
 
 
-def _build_slice_assets(dbt_slice: DbtSlice) -> AssetsDefinition:
+def _build_slice_assets(dbt_slice: DbtSlice, manifest: Mapping[str, Any]) -> AssetsDefinition:
+    assets = _slice_assets(dbt_slice, manifest)
+    if _selected_ids(assets) == dbt_slice.unique_ids:
+        return assets
+    # The few-term selection picks other nodes than the slice holds (a selection method that
+    # reads the nodes differently from slices.py): name every node instead, which is exact.
+    logging.getLogger(__name__).debug(
+        "dbt selection `%s` (excluding `%s`) of slice %r selects %s: selecting its nodes by "
+        "name instead.",
+        dbt_slice.select,
+        dbt_slice.exclude,
+        dbt_slice.name,
+        sorted(_selected_ids(assets) ^ dbt_slice.unique_ids)[:5],
+    )
+    select, exclude = explicit_selection(dbt_slice, manifest)
+    exact = replace(dbt_slice, select=select, exclude=exclude)
+    assets = _slice_assets(exact, manifest)
+    _check_selection(assets, exact)
+    return assets
+
+
+def _slice_assets(dbt_slice: DbtSlice, manifest: Mapping[str, Any]) -> AssetsDefinition:
     project = dbt_project()
 
     @dbt_assets(
-        manifest=project.manifest_path,
+        manifest=manifest,
         project=project,
         dagster_dbt_translator=ProjectTranslator(),
         select=dbt_slice.select,
         exclude=dbt_slice.exclude,
-        name=f"dbt_{dbt_slice.name}",
+        name=f"dbt_{dbt_slice.op_name}",
         op_tags=dbt_slice.op_tags,
-        pool=dbt_slice_pool(dbt_slice.name, single_writer=settings.single_writer_warehouse()),
+        pool=dbt_slice_pool(dbt_slice.op_name, single_writer=settings.single_writer_warehouse()),
     )
     def _slice(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
         runs_dir = settings.dbt_runs_dir()
@@ -78,13 +103,16 @@ def _build_slice_assets(dbt_slice: DbtSlice) -> AssetsDefinition:
                 rows_counted_by_dbt=getattr(dbt, "counts_rows_in_dbt", False),
             )
 
-    _check_selection(_slice, dbt_slice)
     return _slice
 
 
+def _selected_ids(assets: AssetsDefinition) -> set[str]:
+    return {spec.metadata[DAGSTER_DBT_UNIQUE_ID_METADATA_KEY] for spec in assets.specs}
+
+
 def _check_selection(assets: AssetsDefinition, dbt_slice: DbtSlice) -> None:
-    """The slice's few-term dbt selection must match exactly the nodes assigned to it."""
-    selected = {spec.metadata[DAGSTER_DBT_UNIQUE_ID_METADATA_KEY] for spec in assets.specs}
+    """The slice's dbt selection must match exactly the nodes assigned to it."""
+    selected = _selected_ids(assets)
     if selected != dbt_slice.unique_ids:
         differing = sorted(selected ^ dbt_slice.unique_ids)[:5]
         raise ConfigError(
@@ -122,7 +150,9 @@ def project_dbt_assets() -> list[AssetsDefinition]:
     DBT_STEPS=one makes it a single multi-asset, hence one step and one dbt invocation per run.
     """
     cache_step_output_asset_keys()  # one step may hold thousands of assets; see the module
-    # validate_manifest reads through dagster-dbt's cache: @dbt_assets reuses the same parse.
-    manifest = validate_manifest(dbt_project().manifest_path)
+    # dagster-dbt gets the manifest with what Dagster cannot take resolved (see the module).
+    manifest = dagster_manifest(
+        validate_manifest(dbt_project().manifest_path), ProjectTranslator().get_asset_key
+    )
     one_step = settings.dbt_steps() == "one"
-    return [_build_slice_assets(s) for s in slice_manifest(manifest, one_step=one_step)]
+    return [_build_slice_assets(s, manifest) for s in slice_manifest(manifest, one_step=one_step)]

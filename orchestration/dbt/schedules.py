@@ -51,6 +51,7 @@ from dagster_dbt.utils import select_unique_ids
 from orchestration import settings
 from orchestration.dbt.assets import project_dbt_assets
 from orchestration.dbt.project import dbt_project
+from orchestration.lib.dbt.names import dagster_name
 from orchestration.settings import ConfigError
 
 SCHEDULES_VAR = "dagster_schedules"
@@ -104,7 +105,7 @@ def _checked(name: str, entry: Any, manifest: Mapping[str, Any]) -> DbtSchedule:
     if not is_valid_cron_string(cron):
         raise ConfigError(f"{where}.cron {cron!r} is not a cron expression, e.g. '0 * * * *'.")
     spec = DbtSchedule(
-        name=name,
+        name=dagster_name(str(name)),  # `daily-build` -> `daily_build` (lib/dbt/names.py)
         cron=cron,
         selector=str(entry.get("selector") or ""),
         select=str(entry.get("select") or ""),

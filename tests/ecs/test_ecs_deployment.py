@@ -433,7 +433,7 @@ def test_rolling_out_step_executor_ecs_runs_each_dbt_slice_in_its_own_sized_task
     assert len({t.task_arn for t in tasks}) == len({t.pid for t in tasks}) == 3
 
     manifest = validate_manifest(deploy.project_dir / "target" / "manifest.json")
-    declared = {f"dbt_{s.name}": s.op_tags for s in slice_manifest(manifest)}
+    declared = {f"dbt_{s.op_name}": s.op_tags for s in slice_manifest(manifest)}
     launched = {
         r.step_key: r.dagster_event.event_specific_data.metadata["Task ARN"].value  # type: ignore[union-attr]
         for r in deploy.instance.all_logs(run_id, of_type=DagsterEventType.STEP_WORKER_STARTING)

@@ -5,10 +5,23 @@ from orchestration.settings import ConfigError
 from tests.harness.manifests import dbt_manifest, dbt_node
 
 
-def _node(uid: str, fqn: list[str], parents: tuple[str, ...] = (), **dagster_meta) -> dict:
-    return dbt_node(
-        uid, fqn, parents=parents, meta={"dagster": dagster_meta} if dagster_meta else {}
+def _node(
+    uid: str,
+    fqn: list[str],
+    parents: tuple[str, ...] = (),
+    materialized: str = "table",
+    attached_node: str | None = None,
+    **dagster_meta,
+) -> dict:
+    node = dbt_node(
+        uid,
+        fqn,
+        parents=parents,
+        meta={"dagster": dagster_meta} if dagster_meta else {},
+        materialized=materialized,
     )
+    node["attached_node"] = attached_node
+    return node
 
 
 def test_default_slices_are_top_folders_and_loose_seeds_go_together():
@@ -43,15 +56,79 @@ def test_declared_slice_and_ecs_size_come_from_dbt_meta():
     assert slices["marts"].exclude == "config.meta.dagster.slice:heavy"
 
 
-def test_slices_depending_on_each_other_in_a_circle_are_refused_with_the_fix():
+def test_folders_reading_each_other_are_merged_into_one_slice(caplog: pytest.LogCaptureFixture):
     manifest = dbt_manifest(
         _node("model.p.a1", ["p", "alpha", "a1"]),
         _node("model.p.b1", ["p", "beta", "b1"], ("model.p.a1",)),
         _node("model.p.a2", ["p", "alpha", "a2"], ("model.p.b1",)),
+        _node("model.p.c", ["p", "gamma", "c"], ("model.p.a2",)),
     )
-    with pytest.raises(ConfigError, match=r"alpha -> beta -> alpha|beta -> alpha -> beta") as error:
+    with caplog.at_level("INFO"):
+        slices = {s.name: s for s in slice_manifest(manifest)}
+    assert set(slices) == {"alpha__beta", "gamma"}
+    assert slices["alpha__beta"].unique_ids == {"model.p.a1", "model.p.a2", "model.p.b1"}
+    assert slices["alpha__beta"].select == "fqn:p.alpha fqn:p.beta"
+    assert "alpha, beta" in caplog.text and "model.p.b1 reads model.p.a1" in caplog.text
+
+
+def test_a_path_through_an_ephemeral_model_counts_and_ephemerals_are_not_built():
+    manifest = dbt_manifest(
+        _node("model.p.a1", ["p", "alpha", "a1"]),
+        _node("model.p.e", ["p", "middle", "e"], ("model.p.a1",), materialized="ephemeral"),
+        _node("model.p.b1", ["p", "beta", "b1"], ("model.p.e",)),
+        _node("model.p.a2", ["p", "alpha", "a2"], ("model.p.b1",)),
+    )
+    slices = {s.name: s for s in slice_manifest(manifest)}
+    assert set(slices) == {"alpha__beta"}
+    assert "model.p.e" not in slices["alpha__beta"].unique_ids
+
+
+def test_a_test_across_slices_runs_in_its_models_slice_after_every_parent():
+    manifest = dbt_manifest(
+        _node("model.p.stg", ["p", "staging", "stg"]),
+        _node("model.p.dim", ["p", "marts", "dim"]),
+        _node("model.p.fct", ["p", "reports", "fct"], ("model.p.stg", "model.p.dim")),
+        _node(
+            "test.p.relationships_stg_dim",
+            ["p", "staging", "relationships_stg_dim"],
+            ("model.p.stg", "model.p.dim"),
+            attached_node="model.p.stg",
+        ),
+    )
+    slices = {s.name: s for s in slice_manifest(manifest)}
+    term = "fqn:p.staging.relationships_stg_dim"
+    # staging now waits for marts, so the test finds dim built; reports (downstream of both)
+    # would pick it up too under dbt's `buildable` selection: it is excluded there.
+    assert slices["staging"].select == f"fqn:p.staging {term}"
+    assert slices["reports"].exclude == term
+    assert slices["marts"].exclude is None
+
+
+def test_declared_slices_reading_each_other_are_refused_naming_nodes_and_fix():
+    manifest = dbt_manifest(
+        _node("model.p.a1", ["p", "x", "a1"], slice="alpha"),
+        _node("model.p.b1", ["p", "x", "b1"], ("model.p.a1",), slice="beta"),
+        _node("model.p.a2", ["p", "x", "a2"], ("model.p.b1",), slice="alpha"),
+    )
+    with pytest.raises(ConfigError, match=r"alpha, beta") as error:
         slice_manifest(manifest)
+    assert "model.p.a2 reads model.p.b1" in str(error.value)
     assert "meta.dagster.slice" in str(error.value)
+
+
+def test_odd_folder_names_get_valid_unique_op_names_and_selectable_terms():
+    manifest = dbt_manifest(
+        _node("seed.p.a", ["p", "raw-data", "a"]),
+        _node("seed.p.b", ["p", "raw_data", "b"]),
+        _node("model.p.c", ["p", "01 core", "c"]),
+        _node("model.p.d", ["p", "données", "d"]),
+    )
+    slices = {s.name: s for s in slice_manifest(manifest)}
+    assert slices["raw_data"].op_name == "raw_data"
+    assert slices["raw-data"].op_name.startswith("raw_data_")
+    assert slices["01 core"].op_name == "01_core"
+    assert slices["01 core"].select == "fqn:p.01?core.*"
+    assert slices["données"].op_name == "donnees"
 
 
 def test_one_step_puts_every_built_node_in_one_slice_selected_by_fqn():

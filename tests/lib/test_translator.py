@@ -40,3 +40,10 @@ def test_dbt_tags_become_dagster_tags():
     node = _model("fct_z", ["pkg", "marts", "fct_z"], tags=["hourly"])
     spec = ProjectTranslator().get_asset_spec(dbt_manifest(node), node["unique_id"], None)
     assert "hourly" in spec.tags
+
+
+def test_a_model_named_after_a_reserved_word_gets_a_key_that_can_name_an_output():
+    translator = ProjectTranslator()
+    assert translator.get_asset_key(dbt_node("model.p.class")) == AssetKey(["class_"])
+    assert translator.get_asset_key(dbt_node("model.p.input")) == AssetKey(["input_"])
+    assert translator.get_asset_key(dbt_node("model.p.orders")) == AssetKey(["orders"])

@@ -9,6 +9,7 @@ from dagster._core.errors import DagsterExecutionInterruptedError
 from dagster_dbt.core.dbt_cli_event import DbtCliEventMessage
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 
+from orchestration.lib.dbt.output_order import in_lineage_order
 from orchestration.lib.dbt.row_counting_dbt import is_counted, row_count_of
 
 ROW_COUNT_KEY = "dagster/row_count"
@@ -25,8 +26,20 @@ def stream_dbt_events(
     ProjectDbtCliResource): each table's result waits for its count, which dbt logs right
     behind it, in the table's own thread, before anything downstream of it can start. Every other
     event is yielded as dbt reports it, so Dagster's event writes overlap dbt's work, and outputs
-    keep dbt's order, the topological order Dagster requires of a step.
+    keep dbt's order, which is the topological order Dagster requires of a step, except where
+    two dbt nodes share an asset key (lib/dbt/output_order.py).
     """
+    context = invocation.context
+    assets_def = context.assets_def if context is not None and context.has_assets_def else None
+    selected = context.selected_asset_keys if assets_def is not None and context else ()
+    yield from in_lineage_order(
+        _dbt_events(invocation, single_writer, rows_counted_by_dbt), assets_def, selected
+    )
+
+
+def _dbt_events(
+    invocation: DbtCliInvocation, single_writer: bool, rows_counted_by_dbt: bool
+) -> Iterator[Any]:
     artifacts = MetadataValue.path(str(invocation.target_path))
     if not single_writer:
         for event in invocation.stream().fetch_row_counts():

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dagster import (
+    AssetKey,
     AssetSelection,
     AssetSpec,
     AutomationCondition,
@@ -14,6 +15,7 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
+from orchestration.lib.dbt.names import is_valid_dagster_name, sanitize
 from orchestration.lib.dbt.sla import freshness_policy_from_meta
 
 
@@ -51,6 +53,15 @@ class ProjectTranslator(DagsterDbtTranslator):
             owners=_owners_for(props) or spec.owners,
             freshness_policy=_freshness_policy_for(props) or spec.freshness_policy,
         )
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        """dagster-dbt's key, except that a one-part key that is not a valid Dagster name gets
+        one (lib/dbt/names.py): the key also names the step's output, and a model called
+        `class`, `type` or `input` made the definitions fail to load."""
+        key = super().get_asset_key(dbt_resource_props)
+        if len(key.path) == 1 and not is_valid_dagster_name(key.to_python_identifier()):
+            return AssetKey([sanitize(key.path[0])])
+        return key
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]):
         """Models, seeds and snapshots rebuild once anything upstream of them has updated.
@@ -112,16 +123,12 @@ def _group_for(props: Mapping[str, Any]) -> str:
     """
     explicit = _meta(props).get("dagster", {}).get("group") or props.get("config", {}).get("group")
     if explicit:
-        return explicit
+        return sanitize(str(explicit))
     fqn: Sequence[str] = props.get("fqn", [])
-    # fqn is [package, *folders, name]; with no folder, fall back to the resource type.
-    folder = fqn[-2] if len(fqn) > 2 else f"{props['resource_type']}s"
-    return _sanitize_group(folder)
-
-
-def _sanitize_group(name: str) -> str:
-    # Dagster group names allow only letters, digits and underscores.
-    return "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    # fqn is [package, *folders, name] (a versioned model adds its version); with no folder,
+    # fall back to the resource type.
+    folders = fqn[1:-2] if props.get("version") is not None else fqn[1:-1]
+    return sanitize(folders[-1] if folders else f"{props['resource_type']}s")
 
 
 def _owners_for(props: Mapping[str, Any]) -> list[str] | None:
