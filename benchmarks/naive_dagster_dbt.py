@@ -6,8 +6,6 @@ multiprocess executor, the instance in DAGSTER_HOME. Run as
 prints `naive run <id> succeeded|FAILED` and exits non-zero on failure.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from pathlib import Path
