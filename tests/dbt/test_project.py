@@ -3,7 +3,7 @@ they depend on changed, offline with vendored packages, and fail in one paragrap
 
 import duckdb
 
-from tests.conftest import REPO_ROOT, TINY_PROJECT, copy_dbt_project, make_sandbox
+from tests.harness.sandbox import REPO_ROOT, TINY_PROJECT, copy_dbt_project, make_sandbox
 
 VENDORED_PROJECT = REPO_ROOT / "tests" / "fixtures" / "projects" / "vendored_package"
 
