@@ -15,7 +15,7 @@ from dagster import DagsterEventType, DagsterInstance
 
 from benchmarks.generate_project import generate
 from orchestration.executors import writer_pool
-from tests.conftest import REPO_ROOT, make_sandbox
+from tests.harness.sandbox import REPO_ROOT, make_sandbox
 
 
 def test_a_run_on_a_bare_instance_never_overlaps_dbt_steps_and_limits_the_writer_pool(tmp_path):

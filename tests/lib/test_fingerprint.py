@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 from orchestration.lib.dbt.fingerprint import changed_parts, fingerprint
-from tests.conftest import TINY_PROJECT, copy_dbt_project
+from tests.harness.sandbox import TINY_PROJECT, copy_dbt_project
 
 
 def _print(project: Path, **environ: str) -> dict[str, str]:
