@@ -300,7 +300,9 @@ def prepare_manifest(project: Path, work: Path) -> dict[str, Any]:
     return result
 
 
-def bare_dbt_build(project: Path, work: Path, tag: str) -> dict[str, Any]:
+def bare_dbt_build(
+    project: Path, work: Path, tag: str, start_from: Path | None = None
+) -> dict[str, Any]:
     """`dbt build` as a user would run it, on a fresh DuckDB file.
 
     Like the dagster-dbt invocation, it gets its own target folder seeded with the prepared
@@ -314,7 +316,7 @@ def bare_dbt_build(project: Path, work: Path, tag: str) -> dict[str, Any]:
         shutil.copy(partial, target / partial.name)
     env = _env(
         project,
-        DUCKDB_PATH=_warehouse(work, fresh=True),
+        DUCKDB_PATH=_start_warehouse(work, start_from),
         DBT_TARGET_PATH=target,
         DBT_LOG_PATH=target,
     )
@@ -326,16 +328,29 @@ def bare_dbt_build(project: Path, work: Path, tag: str) -> dict[str, Any]:
     return result
 
 
-def dagster_materialize(project: Path, work: Path, meta: ProjectMeta, tag: str) -> dict[str, Any]:
-    """`python -m orchestration.cli.run` on a fresh warehouse and instance, then verified."""
+def dagster_materialize(
+    project: Path,
+    work: Path,
+    meta: ProjectMeta | None,
+    tag: str,
+    start_from: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """`python -m orchestration.cli.run` on a fresh warehouse and instance, then verified.
+
+    `meta` (generated projects) checks every model, test and row count; without it, the run's
+    own summary must say every asset was materialized.
+    """
     run_dir = _fresh(work / "dagster")
     home = run_dir / "dagster_home"
     home.mkdir()
     shutil.copy(CODE_ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
     data = run_dir / "data"
     data.mkdir()
-    warehouse = _warehouse(work, fresh=True)
-    env = _env(project, DAGSTER_HOME=home, DATA_DIR=data, DUCKDB_PATH=warehouse)
+    warehouse = _start_warehouse(work, start_from)
+    env = _env(
+        project, DAGSTER_HOME=home, DATA_DIR=data, DUCKDB_PATH=warehouse, **(extra_env or {})
+    )
     log = work / "logs" / f"dagster-{tag}.log"
     result = measure([_python(), "-m", "orchestration.cli.run"], env=env, cwd=CODE_ROOT, log=log)
 
@@ -361,8 +376,55 @@ def dagster_materialize(project: Path, work: Path, meta: ProjectMeta, tag: str) 
     result.update(_run_results(data))
     result["full_reparses"] = _full_reparses(log)
     result["phases"] = _phases(result, info)
-    result["problems"] = _problems(result, info, meta)
+    result["first_node_s"] = _first_node_s(data, result["started_at"])
+    if meta is not None:
+        result["problems"] = _problems(result, info, meta)
+    else:
+        result["problems"] = (
+            []
+            if (
+                result["verdict"] == "succeeded"
+                and result["summary_built"] == result["summary_total"]
+            )
+            else [f"run {result['verdict']}: {result['summary_built']}/{result['summary_total']}"]
+        )
     return result
+
+
+def naive_dagster_dbt(project: Path, work: Path, tag: str, start_from: Path | None = None):
+    """The anchor: one `@dbt_assets`, `.stream().fetch_row_counts()`, a bare instance."""
+    run_dir = _fresh(work / "naive")
+    home = run_dir / "dagster_home"
+    home.mkdir()  # no dagster.yaml: Dagster's defaults, as a new user has them
+    warehouse = _start_warehouse(work, start_from)
+    env = _env(project, DAGSTER_HOME=home, DUCKDB_PATH=warehouse)
+    log = work / "logs" / f"naive-{tag}.log"
+    result = measure(
+        [_python(), "-m", "benchmarks.naive_dagster_dbt"], env=env, cwd=REPO_ROOT, log=log
+    )
+    if result["returncode"] != 0 or "succeeded" not in log.read_text(errors="replace"):
+        raise BenchmarkError(f"naive dagster-dbt run failed, see {log}")
+    return result
+
+
+def _start_warehouse(work: Path, start_from: Path | None) -> Path:
+    """The measured runs' warehouse: empty, or a copy of `start_from` (raw data loaded)."""
+    path = _warehouse(work, fresh=True)
+    if start_from is not None:
+        shutil.copy(start_from, path)
+    return path
+
+
+def _first_node_s(folder: Path, started_at: float) -> float | None:
+    """Seconds from the measured process' start to dbt starting its first node."""
+    starts = []
+    for file in folder.rglob("run_results.json"):
+        for result in json.loads(file.read_text()).get("results", []):
+            for timing in result.get("timing", []):
+                if timing.get("started_at"):
+                    stamp = timing["started_at"].replace("Z", "+00:00")
+                    starts.append(dt.datetime.fromisoformat(stamp).timestamp())
+    return min(starts) - started_at if starts else None
 
 
 def _phases(result: dict[str, Any], info: dict[str, Any]) -> dict[str, float | None]:
@@ -465,10 +527,12 @@ def benchmark_size(
         flush=True,
     )
     loads = load_times(project, LOAD_REPEATS)
-    bare_runs, dagster_runs = [], []
+    bare_runs, dagster_runs, naive_runs = [], [], []
     for i in range(repeats):
         bare_runs.append(bare_dbt_build(project, work, str(i)))
         print(f"[{models}] bare dbt build #{i}: {bare_runs[-1]['seconds']:.1f}s", flush=True)
+        naive_runs.append(naive_dagster_dbt(project, work, str(i)))
+        print(f"[{models}] naive dagster-dbt #{i}: {naive_runs[-1]['seconds']:.1f}s", flush=True)
         run = dagster_materialize(project, work, meta, str(i))
         dagster_runs.append(run)
         print(f"[{models}] dagster run #{i}: {run['seconds']:.1f}s {run['verdict']}", flush=True)
@@ -478,7 +542,12 @@ def benchmark_size(
             )
     bare_s = statistics.median(r["seconds"] for r in bare_runs)
     dagster_s = statistics.median(r["seconds"] for r in dagster_runs)
+    naive_s = statistics.median(r["seconds"] for r in naive_runs)
     return {
+        "name": f"synthetic{models}",
+        "naive_s": naive_s,
+        "naive_ratio": naive_s / bare_s,
+        "first_node_s": statistics.median(r["first_node_s"] or 0.0 for r in dagster_runs),
         "models": models,
         "project": asdict(meta),
         "prepare_manifest_s": prepared["seconds"],
@@ -492,7 +561,101 @@ def benchmark_size(
         "load": loads,
         "bare_runs": bare_runs,
         "dagster_runs": dagster_runs,
+        "naive_runs": naive_runs,
     }
+
+
+# Small real projects, beside the synthetic sizes: our demo (raw data through the landing zone)
+# and a small fixture project with a vendored package.
+NAMED_PROJECTS = {
+    "demo": REPO_ROOT / "dbt_project",
+    "fixture": REPO_ROOT / "tests" / "fixtures" / "projects" / "vendored_package",
+}
+
+
+def benchmark_named(name: str, repeats: int, workdir: Path) -> dict[str, Any]:
+    """bare dbt build, naive dagster-dbt and the product on one of NAMED_PROJECTS.
+
+    The demo reads raw tables that ingestion loads from its landing zone: one unmeasured product
+    run loads them, and every measured run starts from a copy of that warehouse.
+    """
+    work = _fresh(workdir / name)
+    project = work / "project"
+    shutil.copytree(
+        NAMED_PROJECTS[name],
+        project,
+        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", "*.duckdb"),
+    )
+    prepared = prepare_manifest(project, work)
+    start_from, extra = None, {}
+    if name == "demo":
+        landing = work / "landing"
+        extra = {"LANDING_URL": landing.as_uri()}
+        subprocess.run(
+            [
+                _python(),
+                "-m",
+                "orchestration.ingestion.demo_data",
+                "--landing-url",
+                *extra.values(),
+            ],
+            env=_env(project),
+            cwd=CODE_ROOT,
+            check=True,
+            capture_output=True,
+        )
+        warm = dagster_materialize(project, work, None, "warm-up", extra_env=extra)
+        if warm["problems"]:
+            raise BenchmarkError(f"[{name}] warm-up: {warm['problems']} (see {warm['log']})")
+        start_from = work / "raw.duckdb"
+        shutil.copy(_warehouse(work, fresh=False), start_from)
+    print(f"[{name}] manifest prepared in {prepared['seconds']:.1f}s", flush=True)
+    bare_runs, naive_runs, dagster_runs = [], [], []
+    for i in range(repeats):
+        bare_runs.append(bare_dbt_build(project, work, str(i), start_from))
+        naive_runs.append(naive_dagster_dbt(project, work, str(i), start_from))
+        run = dagster_materialize(project, work, None, str(i), start_from, extra)
+        if run["problems"]:
+            raise BenchmarkError(f"[{name}] " + "; ".join(run["problems"]) + f" ({run['log']})")
+        dagster_runs.append(run)
+        print(
+            f"[{name}] bare {bare_runs[-1]['seconds']:.1f}s, naive {naive_runs[-1]['seconds']:.1f}s"
+            f", product {run['seconds']:.1f}s",
+            flush=True,
+        )
+    bare_s = statistics.median(r["seconds"] for r in bare_runs)
+    naive_s = statistics.median(r["seconds"] for r in naive_runs)
+    dagster_s = statistics.median(r["seconds"] for r in dagster_runs)
+    return {
+        "name": name,
+        "assets": dagster_runs[-1]["summary_total"],
+        "prepare_manifest_s": prepared["seconds"],
+        "bare_s": bare_s,
+        "naive_s": naive_s,
+        "naive_ratio": naive_s / bare_s,
+        "dagster_s": dagster_s,
+        "ratio": dagster_s / bare_s,
+        "first_node_s": statistics.median(r["first_node_s"] or 0.0 for r in dagster_runs),
+        "rss_mb": max(r["peak_rss_mb"] for r in dagster_runs),
+        "bare_rss_mb": max(r["peak_rss_mb"] for r in bare_runs),
+        "bare_runs": bare_runs,
+        "naive_runs": naive_runs,
+        "dagster_runs": dagster_runs,
+    }
+
+
+def format_named_table(named: list[dict[str, Any]]) -> str:
+    rows = [
+        f"{'project':>8}  {'assets':>6}  {'bare_s':>7}  {'naive_s':>7}  {'naive':>6}  "
+        f"{'dagster_s':>9}  {'ratio':>6}  {'first_node_s':>12}"
+    ]
+    for n in named:
+        rows.append(
+            f"{n['name']:>8}  {n['assets']:>6}  {n['bare_s']:>7.1f}  {n['naive_s']:>7.1f}  "
+            f"{n['naive_ratio']:>6.2f}  {n['dagster_s']:>9.1f}  {n['ratio']:>6.2f}  "
+            f"{n['first_node_s']:>12.1f}"
+        )
+    return "\n".join(rows)
 
 
 def machine_info() -> dict[str, Any]:
@@ -520,7 +683,7 @@ def machine_info() -> dict[str, Any]:
             d: version(d) for d in ("dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb")
         },
         "dbt_threads": os.environ.get("DBT_THREADS", "4 (profile default)"),
-        "dbt_steps": os.environ.get("DBT_STEPS", "slices (default)"),
+        "dbt_steps": os.environ.get("DBT_STEPS", "default (settings.dbt_steps())"),
         "code_root": str(CODE_ROOT),
         "git_commit": git("rev-parse", "HEAD") or None,
         # Uncommitted edits under orchestration/ at measurement time (others edit concurrently).
@@ -557,14 +720,34 @@ def format_phases(sizes: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def bench_line(sizes: list[dict[str, Any]]) -> str:
-    ratios = " ".join(f"ratio{s['models']}={s['ratio']:.2f}" for s in sizes)
-    largest = max(sizes, key=lambda s: s["models"])
-    n = largest["models"]
-    return (
-        f"bench: {ratios} load_over_import{n}={largest['load']['load_over_import_s']:.2f}s "
-        f"rss{n}={largest['rss_mb']:.0f}MB"
-    )
+def bench_line(sizes: list[dict[str, Any]], named: list[dict[str, Any]] | None = None) -> str:
+    """`bench: small=…x demo=…x ratio600=…x ratio3000=…x first_node_ms=… load_over_import3000=…s
+    rss3000=…MB`; what was not measured in this run reads `n/a`."""
+    by_name = {n["name"]: n for n in named or []}
+    by_size = {s["models"]: s for s in sizes}
+    largest = by_size[max(by_size)] if by_size else None
+
+    def ratio(row: dict[str, Any] | None) -> str:
+        return f"{row['ratio']:.2f}x" if row else "n/a"
+
+    first = by_name.get("demo") or by_name.get("fixture") or largest
+    parts = [
+        f"small={ratio(by_name.get('fixture'))}",
+        f"demo={ratio(by_name.get('demo'))}",
+        f"ratio600={ratio(by_size.get(600))}",
+        f"ratio3000={ratio(by_size.get(3000))}",
+        f"first_node_ms={1000 * first['first_node_s']:.0f}" if first else "first_node_ms=n/a",
+    ]
+    n = largest["models"] if largest else 3000
+    if largest:
+        parts += [
+            f"load_over_import{n}={largest['load']['load_over_import_s']:.2f}s",
+            f"rss{n}={largest['rss_mb']:.0f}MB",
+        ]
+    else:
+        parts += [f"load_over_import{n}=n/a", f"rss{n}=n/a"]
+    extra = [f"ratio{m}={ratio(row)}" for m, row in by_size.items() if m not in (600, 3000)]
+    return "bench: " + " ".join(parts + extra)
 
 
 @contextlib.contextmanager
@@ -586,16 +769,19 @@ def run_benchmark(
     repeats: int = 1,
     workdir: Path = DEFAULT_WORKDIR,
     folders: int | None = None,
+    projects: list[str] | None = None,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     with _exclusive(workdir):
+        named = [benchmark_named(name, repeats, workdir) for name in projects or []]
         results = [benchmark_size(n, repeats, workdir, folders) for n in sizes]
     return {
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "repeats": repeats,
         "machine": machine_info(),
+        "projects": named,
         "sizes": results,
-        "bench_line": bench_line(results),
+        "bench_line": bench_line(results, named),
         "total_benchmark_s": time.perf_counter() - started,
     }
 
@@ -621,7 +807,14 @@ def run_smoke(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark the product against bare dbt.")
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
+    parser.add_argument("--sizes", type=int, nargs="*", default=list(DEFAULT_SIZES))
+    parser.add_argument(
+        "--projects",
+        nargs="*",
+        choices=sorted(NAMED_PROJECTS),
+        default=sorted(NAMED_PROJECTS),
+        help="small real projects to measure too (default: all; none with an empty list)",
+    )
     parser.add_argument("--repeats", type=int, default=1, help="runs per size; medians reported")
     parser.add_argument("--smoke", action="store_true", help="correctness only: one product run")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
@@ -654,14 +847,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     try:
-        results = run_benchmark(args.sizes, args.repeats, args.workdir, args.folders)
+        results = run_benchmark(args.sizes, args.repeats, args.workdir, args.folders, args.projects)
     except BenchmarkError as error:
         print(f"benchmark FAILED: {error}")
         return 1
     args.results.write_text(json.dumps(results, indent=2) + "\n")
     print()
-    print(format_table(results["sizes"]))
-    print(format_phases(results["sizes"]))
+    if results["projects"]:
+        print(format_named_table(results["projects"]))
+    if results["sizes"]:
+        print(format_table(results["sizes"]))
+        print(format_phases(results["sizes"]))
     print(f"raw numbers: {args.results}")
     print(results["bench_line"])
     return 0

@@ -1,6 +1,14 @@
 """How a run's steps are executed: chosen by STEP_EXECUTOR (settings.step_executor())."""
 
-from dagster import ExecutorDefinition, multiprocess_executor
+from typing import Any
+
+from dagster import (
+    DagsterInstance,
+    ExecutorDefinition,
+    InitExecutorContext,
+    get_dagster_logger,
+    multiprocess_executor,
+)
 
 from orchestration import settings
 
@@ -17,9 +25,77 @@ def forkserver_multiprocess_executor() -> ExecutorDefinition:
 
     With the default `spawn`, every step process imports dagster, dagster-dbt and the
     definitions again (2-3 s each); the forkserver pays that once per run.
+
+    On a single-writer warehouse every step of this code location opens the warehouse (dbt,
+    ingestion, source freshness; DuckDB's lock keeps even readers out), so a run executes one
+    step at a time whatever the instance says, and each run makes sure the instance's writer
+    pool has one slot, so that two runs do not either (`_guard_single_writer`).
     """
-    return multiprocess_executor.configured(
-        {"start_method": {"forkserver": {"preload_modules": ["orchestration.definitions"]}}}
+    config: dict[str, Any] = {
+        "start_method": {"forkserver": {"preload_modules": ["orchestration.definitions"]}}
+    }
+    if settings.single_writer_warehouse():
+        config["max_concurrent"] = 1
+    return _with_single_writer_guard(multiprocess_executor).configured(config)
+
+
+def _with_single_writer_guard(base: ExecutorDefinition) -> ExecutorDefinition:
+    """`base`, plus the writer pool's limit checked on the run's instance before any step."""
+    create = base.executor_creation_fn
+    assert create is not None, f"executor {base.name} has no creation function"
+
+    def create_guarded(init_context: InitExecutorContext):
+        if settings.single_writer_warehouse():
+            _guard_single_writer(init_context.instance)
+        return create(init_context)
+
+    return ExecutorDefinition(
+        name=base.name,
+        config_schema=base.config_schema.as_field(),
+        requirements=base.get_requirements,
+        executor_creation_fn=create_guarded,
+        description=base.description,
+    )
+
+
+def writer_pool() -> str:
+    """The pool every warehouse-writing step holds on a single-writer warehouse (dbt/assets.py)."""
+    from orchestration.dbt.assets import pool_for
+    from orchestration.lib.dbt.slices import DbtSlice
+
+    return pool_for(DbtSlice(name="any", unique_ids=frozenset(), select=""), single_writer=True)
+
+
+def _guard_single_writer(instance: DagsterInstance) -> None:
+    """Give the writer pool one slot on this instance if nothing limits it to one already.
+
+    Our dagster_home/dagster.yaml limits every pool to one slot; a user's own DAGSTER_HOME may
+    not, and then two runs would open DuckDB at once and one would fail on its lock. The limit
+    is set in the instance's storage, as `dagster instance concurrency set` would, and said.
+    """
+    pool = writer_pool()
+    storage = instance.event_log_storage
+    logger = get_dagster_logger()
+    if not storage.supports_global_concurrency_limits:
+        logger.warning(
+            f"The Dagster instance's storage has no concurrency pools: nothing stops two runs "
+            f"from opening the single-writer warehouse at once (one would fail on its lock). "
+            f"Run one run at a time (run queue max_concurrent_runs: 1), or migrate the "
+            f"instance (`dagster instance migrate`) and limit pool {pool} to 1."
+        )
+        return
+    if pool in storage.get_concurrency_keys():
+        limit = storage.get_concurrency_info(pool).slot_count
+    else:
+        limit = instance.get_concurrency_config().pool_config.default_pool_limit
+    if limit == 1:
+        return
+    storage.set_concurrency_slots(pool, 1)
+    logger.warning(
+        f"Concurrency pool {pool} had {'no' if limit is None else limit} limit on this Dagster "
+        f"instance; set to 1 slot so that only one run at a time writes to the single-writer "
+        f"warehouse. Set it in your instance to silence this: concurrency.pools.default_limit: "
+        f"1 in dagster.yaml, or `dagster instance concurrency set {pool} 1`."
     )
 
 

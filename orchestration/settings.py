@@ -343,19 +343,22 @@ DBT_STEP_LAYOUTS = ("slices", "one")
 
 
 def dbt_steps() -> str:
-    """How a run's dbt work is divided into steps: DBT_STEPS, default `slices`.
+    """How a run's dbt work is divided into steps: DBT_STEPS, by default from the warehouse.
 
     `slices`: one step per slice of the graph (folder or meta.dagster.slice), each its own dbt
     invocation and process; slices run side by side and retry on their own. `one`: the whole
-    selection in one step, one dbt invocation. On a single-writer warehouse the slices queue for
-    the one writer anyway, and each extra invocation pays dbt's start-up and Dagster's step
-    start again (seconds each, tens of seconds at thousands of models); `one` removes that.
+    selection in one step, one dbt invocation. The default is `one` on a single-writer
+    warehouse (DuckDB), where slices only queue for the one writer and each extra invocation
+    pays dbt's start-up and Dagster's step start again; `slices` on a multi-writer one, where
+    runs on disjoint slices proceed side by side (their pools are per slice).
     """
+    if not os.environ.get("DBT_STEPS", "").strip():
+        return "one" if single_writer_warehouse() else "slices"
     return _choice_setting(
         "DBT_STEPS",
         DBT_STEP_LAYOUTS,
         "use slices (a step per slice of the dbt graph) or one (the whole selection in one "
-        "step and one dbt invocation).",
+        "step and one dbt invocation), or unset it to choose by the warehouse.",
     )
 
 

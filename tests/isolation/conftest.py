@@ -30,6 +30,9 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("dev_stack")
     project = copy_dbt_project(DEMO_PROJECT, root / "dbt_project")
     sandbox = make_sandbox(root, project)
+    # These tests prove the isolation of slices, the layout with several dbt steps per run (on
+    # DuckDB the default is one step: settings.dbt_steps()).
+    sandbox.env["DBT_STEPS"] = "slices"
     with make_dev(sandbox.env, root / "make_dev.log") as server:
         nodes = server.wait_for_assets()
         keys = [n["assetKey"]["path"] for n in nodes if n["isMaterializable"]]

@@ -148,9 +148,24 @@ def test_one_step_puts_every_built_node_in_one_slice_selected_by_fqn():
 def test_dbt_steps_setting_names_the_choices(monkeypatch: pytest.MonkeyPatch):
     from orchestration import settings
 
-    assert settings.dbt_steps() == "slices"
+    monkeypatch.delenv("DBT_STEPS", raising=False)
     monkeypatch.setenv("DBT_STEPS", "One")
     assert settings.dbt_steps() == "one"
     monkeypatch.setenv("DBT_STEPS", "per-model")
     with pytest.raises(ConfigError, match=r"DBT_STEPS='per-model'.*slices.*one"):
         settings.dbt_steps()
+
+
+@pytest.mark.parametrize(("single_writer", "layout"), [(True, "one"), (False, "slices")])
+def test_dbt_steps_default_follows_what_the_warehouse_allows(
+    monkeypatch: pytest.MonkeyPatch, single_writer: bool, layout: str
+):
+    """single_writer_warehouse() is replaced by a constant: what it derives the answer from
+    (the dbt target's adapter, an env var) is tested with settings, not here."""
+    from orchestration import settings
+
+    monkeypatch.delenv("DBT_STEPS", raising=False)
+    monkeypatch.setattr(settings, "single_writer_warehouse", lambda: single_writer)
+    assert settings.dbt_steps() == layout
+    monkeypatch.setenv("DBT_STEPS", "slices")  # an explicit choice wins
+    assert settings.dbt_steps() == "slices"
