@@ -11,6 +11,7 @@ tag to `run_policy_tags`.
 """
 
 from collections.abc import Mapping
+from typing import Any
 
 from dagster import (
     AutomationConditionSensorDefinition,
@@ -64,6 +65,12 @@ def _tagged_job(job, tags: Mapping[str, str]) -> UnresolvedAssetJobDefinition:
 
 def _tagged_sensor(sensor, tags: Mapping[str, str], job_named):
     if isinstance(sensor, AutomationConditionSensorDefinition):
+        # Beta parameters are passed only when set, so that an unset one warns of nothing.
+        beta: dict[str, Any] = (
+            {"use_user_code_server": True} if sensor.sensor_type.value == "AUTOMATION" else {}
+        )
+        if sensor.default_condition is not None:
+            beta["default_condition"] = sensor.default_condition
         return AutomationConditionSensorDefinition(
             sensor.name,
             target=sensor.asset_selection,
@@ -74,8 +81,7 @@ def _tagged_sensor(sensor, tags: Mapping[str, str], job_named):
             description=sensor.description,
             metadata=sensor.metadata,
             emit_backfills=sensor.emit_backfills,
-            use_user_code_server=sensor.sensor_type.value == "AUTOMATION",
-            default_condition=sensor.default_condition,
+            **beta,
         )
     if isinstance(sensor, SensorDefinition) and sensor.has_jobs:
         return sensor.with_updated_jobs([job_named(job) for job in sensor.jobs])

@@ -73,6 +73,39 @@ class DevServer:
         assert result["__typename"] == "LaunchRunSuccess", result
         return result["run"]["runId"]
 
+    def launch_schedule_tick(
+        self, schedule_name: str, job_name: str, run_config: Mapping | None = None
+    ) -> str:
+        """Evaluate the schedule now and launch its run request, as the UI's "Test schedule"
+        then "Launch run" do (the schedule's code, its tags and selection, the job's tags);
+        return the run id. The cron is not waited for."""
+        selector = {
+            "repositoryLocationName": "dbt_project",
+            "repositoryName": "__repository__",
+            "scheduleName": schedule_name,
+        }
+        tick = self.graphql(SCHEDULE_DRY_RUN, {"selector": selector, "timestamp": time.time()})
+        (request,) = tick["data"]["scheduleDryRun"]["evaluationResult"]["runRequests"]
+        tags = {tag["key"]: tag["value"] for tag in request["tags"]}
+        keys = [key["path"] for key in request["assetSelection"] or []]
+        return self.launch_assets(
+            keys,
+            {**tags, "dagster/schedule_name": schedule_name},
+            job_name=job_name,
+            run_config=run_config,
+        )
+
+
+SCHEDULE_DRY_RUN = """
+mutation DryRun($selector: ScheduleSelector!, $timestamp: Float) {
+  scheduleDryRun(selectorData: $selector, timestamp: $timestamp) {
+    ... on DryRunInstigationTick { evaluationResult { error { message }
+      runRequests { tags { key value } assetSelection { path } } } }
+    ... on PythonError { message }
+  }
+}
+"""
+
 
 def wait_for(predicate, *, timeout: float, interval: float = 1.0, what: str = "condition"):
     deadline = time.monotonic() + timeout
