@@ -58,9 +58,10 @@ def _tagged_job(job, tags: Mapping[str, str]) -> UnresolvedAssetJobDefinition:
     if not isinstance(job, UnresolvedAssetJobDefinition):
         # Only asset jobs exist here; an op job would need its own branch, not silence.
         raise TypeError(f"Job {job.name!r}: run policies support asset jobs (define_asset_job).")
-    if job.run_tags is not None:  # run tags given apart from the job's own tags
-        return copy(job, run_tags={**job.run_tags, **tags})
-    return copy(job, tags={**(job.tags or {}), **tags})
+    # Both: the daemon puts a job's run tags on the runs it launches (schedules, sensors), the
+    # UI's launch (GraphQL launchRun) puts the job's tags.
+    run_tags = None if job.run_tags is None else {**job.run_tags, **tags}
+    return copy(job, tags={**(job.tags or {}), **tags}, run_tags=run_tags)
 
 
 def _tagged_sensor(sensor, tags: Mapping[str, str], job_named):

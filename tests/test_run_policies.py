@@ -32,7 +32,10 @@ def test_every_job_schedule_and_sensor_carries_the_run_policy(
         "daily_full_build_job",
     }
     for job in jobs:
-        _assert_policy(job.run_tags, f"job {job.name}")
+        # run tags: what the daemon puts on a schedule's or sensor's runs; tags: what the UI's
+        # launch (GraphQL launchRun) puts on a run of the job.
+        _assert_policy(job.run_tags, f"job {job.name}'s run tags")
+        _assert_policy(job.tags, f"job {job.name}'s tags")
 
     schedules = list(defs.schedules or [])
     assert {s.name for s in schedules} >= {"hourly", "daily_full_build", "source_freshness"}

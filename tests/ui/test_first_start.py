@@ -1,7 +1,7 @@
 """The first start of a fresh instance builds every asset, with nobody clicking."""
 
 import pytest
-from dagster import AssetKey, DagsterRunStatus
+from dagster import AssetKey, DagsterEventType, DagsterRunStatus
 
 from orchestration.run_policies import run_policy_tags
 from tests.ui.conftest import ASSET_NODES, UiStack
@@ -28,6 +28,13 @@ def test_the_first_start_materializes_every_asset_without_a_click(
         assert any(tag in run.tags for tag in LAUNCHED_BY), f"run {run.run_id} was not automatic"
         assert run.status == DagsterRunStatus.SUCCESS, f"run {run.run_id} of {run.job_name}"
         assert {k: run.tags.get(k) for k in run_policy_tags()} == run_policy_tags()
+        if run.job_name == "landing_ingestion_job":
+            # It does not evaluate the source-freshness checks: so it plans none ("Skipped").
+            with ui_stack.sandbox.instance() as instance:
+                planned = instance.all_logs(
+                    run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED
+                )
+            assert not planned, f"ingestion run {run.run_id} planned checks it does not run"
 
     # What the user sees on the seed that used to stay empty.
     ui_stack.open(page, "/assets/plans")
