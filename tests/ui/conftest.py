@@ -53,7 +53,7 @@ class UiStack:
         page.wait_for_load_state("networkidle")
         return page
 
-    def settle(self, quiet_for: float = 15, timeout: float = 600) -> None:
+    def settle(self, quiet_for: float = 15, timeout: float = 1800) -> None:
         """Until no run has been queued or running for `quiet_for` seconds (automation ticks
         every 5 s here, so a run it is about to request is seen)."""
         with self.sandbox.instance() as instance:
