@@ -79,7 +79,13 @@ def ui_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiStack]:
     root = tmp_path_factory.mktemp("ui_stack")
     project = copy_dbt_project(DEMO_PROJECT, root / "dbt_project")
     sandbox = make_sandbox(root, project)
-    sandbox.env.update(LANDING_SENSOR_INTERVAL_SECONDS="5", AUTOMATION_INTERVAL_SECONDS="5")
+    sandbox.env.update(
+        LANDING_SENSOR_INTERVAL_SECONDS="5",
+        AUTOMATION_INTERVAL_SECONDS="5",
+        # Dagster's own setting (default 60 s): on a CI machine shared by parallel suites, a
+        # code server's answer can take longer, and the run it was asked to dequeue then fails.
+        DAGSTER_GRPC_TIMEOUT_SECONDS="300",
+    )
     sandbox.load_demo_data("--accounts", "40", "--days", "30")  # `make land` then skips
     with make_dev(sandbox.env, root / "make_dev.log") as server:
         started = time.monotonic()
