@@ -11,6 +11,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from orchestration.lib.dbt.profiles import ProfileError, ProfileTarget, selected_target
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -89,18 +91,53 @@ def dbt_runs_dir() -> Path:
     return _path_setting("DBT_RUNS_DIR", data_dir() / "dbt_runs")
 
 
-def single_writer_warehouse() -> bool:
-    """Whether the warehouse allows one writer at a time (DuckDB does; Postgres does not care).
+def warehouse_target() -> ProfileTarget:
+    """The dbt profile target in use (DBT_PROFILE, DBT_TARGET or the profile's defaults).
 
-    WAREHOUSE_SINGLE_WRITER=true|false; by default true, as the default warehouse is DuckDB.
+    Its fields render on demand with dbt's env_var(), e.g. `warehouse_target().field("host")`.
     """
-    raw = os.environ.get("WAREHOUSE_SINGLE_WRITER", "true").strip().lower()
-    if raw not in ("true", "false", "1", "0"):
-        raise ConfigError(
-            f"WAREHOUSE_SINGLE_WRITER={raw!r}: use true (DuckDB and other single-writer "
-            "warehouses) or false (Postgres, Snowflake, ...)."
+    try:
+        return selected_target(
+            dbt_project_dir(),
+            dbt_profiles_dir(),
+            os.environ,
+            target=dbt_target(),
+            profile=os.environ.get("DBT_PROFILE") or None,
         )
-    return raw in ("true", "1")
+    except ProfileError as error:
+        raise ConfigError(str(error)) from None
+
+
+# Adapters whose warehouse takes one writer at a time: a second dbt fails on the file lock.
+SINGLE_WRITER_ADAPTERS = ("duckdb", "sqlite")
+
+
+def single_writer_warehouse() -> bool:
+    """Whether the warehouse allows one writer at a time, from the selected target's adapter type.
+
+    DuckDB (and SQLite) do; Postgres, Snowflake, Redshift, BigQuery, ... take many writers.
+    WAREHOUSE_SINGLE_WRITER=true|false overrides it: true serializes every dbt step on any
+    warehouse; false on a single-writer adapter is an error, as concurrent runs would fail on its
+    lock.
+    """
+    raw = os.environ.get("WAREHOUSE_SINGLE_WRITER", "").strip().lower()
+    if raw not in ("", "true", "false", "1", "0"):
+        raise ConfigError(
+            f"WAREHOUSE_SINGLE_WRITER={raw!r}: use true (serialize every dbt step) or false, or "
+            "unset it to derive it from the dbt target's adapter type."
+        )
+    if raw in ("true", "1"):
+        return True
+    target = warehouse_target()
+    single_writer = target.adapter_type in SINGLE_WRITER_ADAPTERS
+    if raw in ("false", "0") and single_writer:
+        raise ConfigError(
+            f"WAREHOUSE_SINGLE_WRITER={raw} but dbt target {target.target!r} of "
+            f"{target.profiles_path} is {target.adapter_type}, which allows one writer at a time: "
+            "concurrent runs would fail on its lock. Unset WAREHOUSE_SINGLE_WRITER, or select a "
+            "multi-writer target with DBT_TARGET."
+        )
+    return single_writer
 
 
 def dbt_artifact_retention_days() -> float:

@@ -1,25 +1,15 @@
 """`make dev` serves the UI with every dbt model, seed and snapshot as an asset."""
 
-from tests.conftest import DEMO_PROJECT, copy_dbt_project, make_sandbox, manifest_of
-from tests.harness.dagster_dev import make_dev, wait_for
-
-ASSET_NODES = "{ assetNodes { assetKey { path } isMaterializable } }"
+from tests.harness.dagster_dev import make_dev
+from tests.harness.sandbox import DEMO_PROJECT, copy_dbt_project, make_sandbox, manifest_of
 
 
 def test_make_dev_serves_every_dbt_node_over_graphql(tmp_path):
     project = copy_dbt_project(DEMO_PROJECT, tmp_path / "dbt_project")
     sandbox = make_sandbox(tmp_path, project)
     with make_dev(sandbox.env, tmp_path / "make_dev.log") as server:
-
-        def served_assets():
-            assert server.process.poll() is None, server.log_tail()
-            try:
-                nodes = server.graphql(ASSET_NODES)["data"]["assetNodes"]
-            except (OSError, KeyError, TypeError):
-                return None
-            return {tuple(n["assetKey"]["path"]) for n in nodes if n["isMaterializable"]} or None
-
-        served = wait_for(served_assets, timeout=300, interval=2, what="the UI to serve assets")
+        nodes = server.wait_for_assets()
+        served = {tuple(n["assetKey"]["path"]) for n in nodes if n["isMaterializable"]}
         manifest = manifest_of(project)
         expected = {
             (node["name"],)

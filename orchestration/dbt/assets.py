@@ -1,19 +1,23 @@
 """dbt models, seeds and snapshots as Dagster assets, one multi-asset per slice of the graph."""
 
+import contextlib
 import functools
 import os
 import uuid
+from collections.abc import Iterator
 
-from dagster import AssetExecutionContext, AssetsDefinition, Config, DagsterEventType
+from dagster import AssetExecutionContext, AssetsDefinition, Config, DagsterEventType, Failure
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dbt.asset_utils import DAGSTER_DBT_UNIQUE_ID_METADATA_KEY
 from dagster_dbt.dbt_manifest import validate_manifest
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from orchestration import settings
 from orchestration.dbt.project import dbt_project
 from orchestration.lib.dagster_patches import cache_step_output_asset_keys
 from orchestration.lib.dbt.artifacts import sweep_old_runs
 from orchestration.lib.dbt.cli_args import dbt_build_args, invocation_target_path
+from orchestration.lib.dbt.connection_errors import unreachable_warehouse_message
 from orchestration.lib.dbt.events import stream_dbt_events
 from orchestration.lib.dbt.slices import DbtSlice, slice_manifest
 from orchestration.lib.dbt.translator import ProjectTranslator
@@ -77,7 +81,7 @@ def _build_slice_assets(dbt_slice: DbtSlice) -> AssetsDefinition:
             context=context,
             target_path=target_path,
         )
-        with interrupt_when_gone(_local_run_worker_pid(context)):
+        with interrupt_when_gone(_local_run_worker_pid(context)), _explain_connection_errors():
             yield from stream_dbt_events(
                 invocation,
                 single_writer=settings.single_writer_warehouse(),
@@ -98,6 +102,18 @@ def _check_selection(assets: AssetsDefinition, dbt_slice: DbtSlice) -> None:
             f"{dbt_slice.name!r} does not match its nodes, e.g. {differing}. Give these nodes an "
             "explicit slice with meta.dagster.slice in dbt YAML."
         )
+
+
+@contextlib.contextmanager
+def _explain_connection_errors() -> Iterator[None]:
+    """A dbt that could not reach the warehouse fails the step naming the target and variables."""
+    try:
+        yield
+    except DagsterDbtCliRuntimeError as error:
+        message = unreachable_warehouse_message(str(error), settings.warehouse_target())
+        if message is None:
+            raise
+        raise Failure(description=message) from None
 
 
 def _local_run_worker_pid(context: AssetExecutionContext) -> int | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import REPO_ROOT, Sandbox, copy_dbt_project, make_sandbox
+from tests.harness.sandbox import REPO_ROOT, Sandbox, copy_dbt_project, make_sandbox
 
 FRESHNESS_PROJECT = REPO_ROOT / "tests" / "fixtures" / "freshness_dbt_project"
 RAW_TABLES = ("orders", "customers", "refunds")

@@ -8,8 +8,6 @@ materialization), because a real build three hours ago cannot be made in a test.
 is real: the drills project's `broken` model, built through the code location's job.
 """
 
-import os
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -25,8 +23,10 @@ from dagster._core.scheduler.instigation import TickStatus
 
 from orchestration.alerts.sensors import BREACH_SENSOR, RUN_FAILURE_SENSOR
 from tests.alerts.drills import alerts, alerts_dir
-from tests.conftest import REPO_ROOT, Sandbox, make_sandbox
-from tests.harness.dagster_dev import wait_for
+from tests.harness.dagster_runs import sensor_ticks
+from tests.harness.processes import process_group
+from tests.harness.sandbox import REPO_ROOT, Sandbox, make_sandbox
+from tests.harness.waiting import HANG_TIMEOUT, wait_until
 
 DAEMON = REPO_ROOT / ".venv-system" / "bin" / "dagster-daemon"
 UI_URL = "http://dagster.test"
@@ -60,12 +60,9 @@ class DaemonStack:
 
     def ticks(self, sensor_name: str) -> list:
         with self.sandbox.instance() as instance:
-            for state in instance.all_instigator_state():
-                if state.instigator_name == sensor_name:
-                    return list(instance.get_ticks(state.instigator_origin_id, state.selector_id))
-        return []
+            return sensor_ticks(instance, sensor_name)
 
-    def wait_tick_after(self, sensor_name: str, moment: float, timeout: float = 60) -> None:
+    def wait_tick_after(self, sensor_name: str, moment: float) -> None:
         """Until a whole evaluation of the sensor has started after `moment` (and finished)."""
 
         def evaluated():
@@ -75,16 +72,16 @@ class DaemonStack:
             assert not failed, failed[0].error
             return any(t.timestamp > moment and t.status != TickStatus.STARTED for t in ticks)
 
-        wait_for(evaluated, timeout=timeout, interval=1, what=f"another tick of {sensor_name}")
+        wait_until(evaluated, HANG_TIMEOUT, f"another tick of {sensor_name}", poll=1)
 
-    def wait_alerts(self, kind: str, timeout: float = 120) -> tuple[list[dict], float]:
+    def wait_alerts(self, kind: str) -> tuple[list[dict], float]:
         """The alerts of this kind once there is one, and when the newest file was written."""
 
         def found():
             self.alive()
             return alerts(self.sandbox, kind)
 
-        found_alerts = wait_for(found, timeout=timeout, interval=1, what=f"a {kind} alert")
+        found_alerts = wait_until(found, HANG_TIMEOUT, f"a {kind} alert", poll=1)
         written = max(path.stat().st_mtime for path in alerts_dir(self.sandbox).glob("*.json"))
         return found_alerts, written
 
@@ -120,25 +117,10 @@ def daemon_stack(
     report_materialization(sandbox, NO_SLA, hours_ago=3)  # its folder's SLA, removed
     report_materialization(sandbox, FRESH, hours_ago=0)
     log_path = root / "daemon.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [str(DAEMON), "run", "--workspace", "workspace.yaml"],
-            cwd=REPO_ROOT,
-            env=sandbox.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its code server goes down with it
-        )
-    stack = DaemonStack(sandbox, process, log_path)
-    try:
-        yield stack
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    # Its own session: its code server goes down with it.
+    daemon = [str(DAEMON), "run", "--workspace", "workspace.yaml"]
+    with process_group(daemon, cwd=REPO_ROOT, env=sandbox.env, log_path=log_path) as process:
+        yield DaemonStack(sandbox, process, log_path)
 
 
 def test_breached_sla_alerts_once_across_ticks_and_fresh_assets_never(daemon_stack):

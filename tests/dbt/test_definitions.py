@@ -4,7 +4,7 @@ from pathlib import Path
 
 from dagster import AssetKey
 
-from tests.conftest import manifest_of
+from tests.harness.sandbox import manifest_of
 
 BUILT_TYPES = ("model", "seed", "snapshot")
 

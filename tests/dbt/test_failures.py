@@ -4,13 +4,19 @@ import re
 
 from dagster import AssetKey, DagsterEventType, DagsterRunStatus
 
-from tests.conftest import TINY_PROJECT, copy_dbt_project, make_sandbox
+from tests.harness.sandbox import TINY_PROJECT, copy_dbt_project, make_sandbox
 
 
 def _run_id(stdout: str) -> str:
     match = re.search(r"^run (\S+) (succeeded|FAILED)", stdout, re.MULTILINE)
     assert match, stdout[-2000:]
     return match.group(1)
+
+
+def _materialized(instance, run_id: str) -> set[AssetKey]:
+    return set(
+        instance.get_asset_keys_for_run(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+    )
 
 
 def test_failing_dbt_test_is_a_failed_asset_check(tmp_path):
@@ -40,7 +46,7 @@ def test_failing_dbt_test_is_a_failed_asset_check(tmp_path):
         assert [e.asset_key for e in failed] == [AssetKey("customer_totals")]
         assert "accepted_values" in failed[0].check_name
         # The model itself was built; the blocking check then failed the run.
-        assert "customer_totals  materialized" in result.stdout
+        assert AssetKey("customer_totals") in _materialized(instance, run_id)
         run = instance.get_run_by_id(run_id)
         assert run is not None and run.status == DagsterRunStatus.FAILURE
 
@@ -68,4 +74,4 @@ def test_broken_sql_fails_the_run_naming_the_model_and_dbt_error(tmp_path):
         assert "broken_model" in message
         assert "table_that_is_not_there" in message  # dbt's own (DuckDB's) error text
         # Its sibling, untouched by the breakage, still materialized.
-        assert "customer_totals  materialized" in result.stdout
+        assert AssetKey("customer_totals") in _materialized(instance, run_id)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.conftest import manifest_of
+from tests.harness.sandbox import manifest_of
 
 
 def test_materialize_all_on_a_fresh_warehouse_fills_every_mart(demo_sandbox):

@@ -2,7 +2,7 @@ import os
 import time
 
 from orchestration.dbt.project import manifest_is_stale
-from tests.conftest import TINY_PROJECT, copy_dbt_project
+from tests.harness.sandbox import TINY_PROJECT, copy_dbt_project
 
 
 def test_manifest_is_stale_until_built_and_again_after_an_edit(tmp_path):

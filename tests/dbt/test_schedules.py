@@ -15,7 +15,7 @@ from orchestration.dbt.schedules import (
     declared_schedules,
 )
 from orchestration.settings import ConfigError
-from tests.conftest import manifest_of
+from tests.harness.sandbox import manifest_of
 
 BUILT = ("model", "seed", "snapshot")
 

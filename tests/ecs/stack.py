@@ -36,7 +36,8 @@ from typing import Any
 
 import yaml
 
-from tests.conftest import REPO_ROOT, TINY_PROJECT, copy_dbt_project
+from tests.harness.dagster_runs import wait_for_run
+from tests.harness.dagster_ui import DagsterUi
 from tests.harness.ecs_agent import AgentTask, EcsAgent, ImageProfile
 from tests.harness.moto_server import (
     AWS_ENV_TO_UNSET,
@@ -47,6 +48,8 @@ from tests.harness.moto_server import (
 )
 from tests.harness.ports import LOOPBACK, free_port
 from tests.harness.postgres import EmbeddedPostgres
+from tests.harness.sandbox import REPO_ROOT, TINY_PROJECT, copy_dbt_project
+from tests.harness.waiting import wait_until
 
 DEPLOY = REPO_ROOT / "deploy"
 TASK_DEFINITIONS = DEPLOY / "ecs"
@@ -85,48 +88,7 @@ def model(dbt, session):
     return session.sql("select 42 as answer")
 '''
 
-# GraphQL, as the UI sends it.
-LAUNCH_RUN = """
-mutation Launch($params: ExecutionParams!) {
-  launchRun(executionParams: $params) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message stack }
-    ... on InvalidSubsetError { message }
-    ... on RunConfigValidationInvalid { errors { message } }
-  }
-}
-"""
-TERMINATE_RUN = """
-mutation Terminate($runId: String!) {
-  terminateRun(runId: $runId) {
-    __typename
-    ... on TerminateRunFailure { message }
-    ... on PythonError { message }
-  }
-}
-"""
-RELOAD_LOCATION = """
-mutation Reload($name: String!) {
-  reloadRepositoryLocation(repositoryLocationName: $name) {
-    __typename
-    ... on WorkspaceLocationEntry { loadStatus locationOrLoadError { __typename } }
-  }
-}
-"""
 ASSET_NODES = "{ assetNodes { assetKey { path } opNames } }"
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str, poll: float = 0.1) -> Any:
-    """The predicate's first truthy value; TimeoutError naming ``what`` after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(poll)
 
 
 def render(template: Path, values: Mapping[str, str]) -> str:
@@ -185,16 +147,13 @@ class Deployment:
             self._instance = DagsterInstance.from_config(str(self.dagster_home))
         return self._instance
 
+    @property
+    def ui(self) -> DagsterUi:
+        """The webserver's GraphQL API, as the UI calls it."""
+        return DagsterUi(f"http://{LOOPBACK}:{self.webserver_port}", LOCATION)
+
     def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> dict:
-        request = urllib.request.Request(
-            f"http://{LOOPBACK}:{self.webserver_port}/graphql",
-            data=json.dumps({"query": query, "variables": variables or {}}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            body = json.loads(response.read())
-        assert "errors" not in body, body["errors"]
-        return body["data"]
+        return self.ui.graphql(query, variables)
 
     def asset_keys_by_op(self) -> dict[str, list[list[str]]]:
         """dbt slice op name (``dbt_<slice>``) -> its asset keys, from the webserver."""
@@ -207,35 +166,15 @@ class Deployment:
     def launch(self, slices: Sequence[str], tags: Mapping[str, str] | None = None) -> str:
         """Launch a run of these slices' assets as the UI's Materialize button does."""
         by_op = self.asset_keys_by_op()
-        params = {
-            "selector": {
-                "repositoryLocationName": LOCATION,
-                "repositoryName": "__repository__",
-                "jobName": "__ASSET_JOB",
-                "assetSelection": [{"path": k} for s in slices for k in by_op[f"dbt_{s}"]],
-                "assetCheckSelection": [],
-            },
-            "mode": "default",
-            "executionMetadata": {
-                "tags": [{"key": k, "value": v} for k, v in (tags or {}).items()]
-            },
-        }
-        result = self.graphql(LAUNCH_RUN, {"params": params})["launchRun"]
-        assert result["__typename"] == "LaunchRunSuccess", result
-        return result["run"]["runId"]
+        return self.ui.launch_assets([k for s in slices for k in by_op[f"dbt_{s}"]], tags)
 
     def terminate(self, run_id: str) -> None:
         """The UI's Terminate button: the webserver asks its run coordinator to cancel."""
-        result = self.graphql(TERMINATE_RUN, {"runId": run_id})["terminateRun"]
-        assert result["__typename"] == "TerminateRunSuccess", result
+        self.ui.terminate(run_id)
 
     def wait_for_run(self, run_id: str, timeout: float = 120) -> Any:
-        def finished() -> Any:
-            run = self.instance.get_run_by_id(run_id)
-            return run if run is not None and run.is_finished else None
-
         try:
-            return wait_until(finished, timeout, f"run {run_id} to finish", poll=0.2)
+            return wait_for_run(self.instance, run_id, timeout)
         except TimeoutError as e:
             raise TimeoutError(f"{e}\n{self.debug_output(run_id)}") from None
 

@@ -35,7 +35,6 @@ from tests.ecs.stack import (
     COMPUTE_LOGS_BUCKET,
     DEPLOY,
     LOCATION,
-    RELOAD_LOCATION,
     SLICE_SIZES,
     SYSTEM_IMAGE,
     TAGGED_SECRET_NAME,
@@ -43,9 +42,10 @@ from tests.ecs.stack import (
     dbt_first_node_start,
     deployment,
     remove,
-    wait_until,
 )
+from tests.harness.dagster_ui import RELOAD_LOCATION
 from tests.harness.ecs_agent import AgentTask
+from tests.harness.waiting import wait_until
 
 # One deployment per module: under xdist (--dist loadgroup) all these tests share one worker,
 # so it starts once and the tests run in this order (the last one rolls out a new revision).
@@ -325,7 +325,6 @@ def test_terminate_from_the_ui_stops_the_task_and_dbt_and_cancels_the_run(
     )
     dbt = _dbt_processes(task)
     assert dbt, task.output_text()[-3000:]
-    time.sleep(0.5)  # DuckDB is into the query: the stop interrupts real work
     t_terminate = time.time()
     deploy.terminate(run_id)
     run = deploy.wait_for_run(run_id, timeout=60)

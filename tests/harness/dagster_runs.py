@@ -1,4 +1,4 @@
-"""Launching Dagster runs from a real workspace, as ``dagster job launch`` does, for harness tests.
+"""Dagster runs for tests: submitted from a real workspace (as ``dagster job launch``), awaited.
 
 Runs must be created from a *remote* job (loaded through a code server) so that the run carries
 a job code origin and a container image: that is what ``EcsRunLauncher`` turns into an ECS task.
@@ -9,9 +9,10 @@ one cannot be shared with the run worker processes. Its ``dagster.yaml`` should 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+from tests.harness.waiting import HANG_TIMEOUT, wait_until
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance
@@ -66,16 +67,77 @@ def submit_job_run(
     return run.run_id
 
 
+def wait_for_runs(
+    instance: DagsterInstance,
+    run_ids: Sequence[str],
+    timeout: float = HANG_TIMEOUT,
+    *,
+    alive: Callable[[], None] | None = None,
+    poll: float = 0.25,
+) -> dict[str, DagsterRun]:
+    """The runs once all are finished (SUCCESS/FAILURE/CANCELED), by id.
+
+    `alive` is called at every poll: it raises when what runs the runs is gone (a dead webserver
+    or daemon), so a broken stack fails the test at once instead of at the timeout.
+    """
+
+    def all_finished() -> dict[str, DagsterRun] | None:
+        runs = {run_id: instance.get_run_by_id(run_id) for run_id in run_ids}
+        if all(run is not None and run.is_finished for run in runs.values()):
+            return {run_id: run for run_id, run in runs.items() if run is not None}
+        if alive is not None:
+            alive()
+        return None
+
+    try:
+        return wait_until(all_finished, timeout, f"runs {', '.join(run_ids)} to finish", poll=poll)
+    except TimeoutError as timed_out:
+        statuses = {
+            run_id: run.status.value if run else "missing"
+            for run_id, run in ((i, instance.get_run_by_id(i)) for i in run_ids)
+        }
+        raise TimeoutError(f"{timed_out} (statuses: {statuses})") from None
+
+
 def wait_for_run(
-    instance: DagsterInstance, run_id: str, timeout: float = 60.0, poll: float = 0.2
+    instance: DagsterInstance,
+    run_id: str,
+    timeout: float = HANG_TIMEOUT,
+    *,
+    alive: Callable[[], None] | None = None,
+    poll: float = 0.25,
 ) -> DagsterRun:
-    """The run once it is finished (SUCCESS/FAILURE/CANCELED); TimeoutError after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        run = instance.get_run_by_id(run_id)
-        if run is not None and run.is_finished:
-            return run
-        if time.monotonic() >= deadline:
-            status = run.status if run is not None else "missing"
-            raise TimeoutError(f"run {run_id} not finished after {timeout}s (status: {status})")
-        time.sleep(poll)
+    """The run once it is finished; see wait_for_runs."""
+    return wait_for_runs(instance, [run_id], timeout, alive=alive, poll=poll)[run_id]
+
+
+def sensor_ticks(instance: DagsterInstance, sensor_name: str, limit: int = 50) -> list:
+    """The sensor's latest ticks, newest first (none before the daemon evaluated it)."""
+    for state in instance.all_instigator_state():
+        if state.instigator_name == sensor_name:
+            return list(
+                instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=limit)
+            )
+    return []
+
+
+def settled(instance: DagsterInstance, sensor_names: Sequence[str]) -> bool:
+    """No run is queued or running, and each sensor has evaluated since the last run ended and
+    requested nothing: the state a daemon-driven flow rests in, with nothing more to come.
+
+    This is the exact state, not a guess from a quiet period: a sensor that still had work would
+    have requested a run (a SUCCESS tick) instead of skipping.
+    """
+    from dagster._core.scheduler.instigation import TickStatus
+
+    records = instance.get_run_records()
+    if any(not record.dagster_run.is_finished for record in records):
+        return False
+    last_end = max((record.end_time or 0.0 for record in records), default=0.0)
+    return all(
+        any(
+            tick.status == TickStatus.SKIPPED and tick.timestamp > last_end
+            for tick in sensor_ticks(instance, name)
+        )
+        for name in sensor_names
+    )

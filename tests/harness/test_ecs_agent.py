@@ -19,7 +19,7 @@ import signal
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +39,7 @@ from tests.harness.moto_server import (
     start_moto_server,
 )
 from tests.harness.postgres import EmbeddedPostgres
+from tests.harness.waiting import HANG_TIMEOUT, wait_until
 
 FIXTURE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "ecs_smoke"
 LOCATION_NAME = "ecs_smoke"
@@ -58,16 +59,6 @@ class Stack:
     output_dir: Path
     secrets: dict[str, str]  # env var name -> secret value
     timings: dict[str, float] = field(default_factory=dict)
-
-
-def _wait(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
 
 
 def _dagster_yaml(
@@ -339,9 +330,9 @@ def test_terminate_stops_the_task_and_cancels_the_run(stack: Stack) -> None:
     run_id, _ = _launch(stack, "slow_job")
     task = _task_for_run(stack, run_id)
     marker = stack.output_dir / f"{run_id}.started"
-    _wait(
+    wait_until(
         lambda: marker.exists() or stack.agent.task(task.task_arn).stopped,
-        45,
+        HANG_TIMEOUT,
         "slow_asset to start",
     )
     assert marker.exists(), stack.agent.task(task.task_arn).output_text()[-3000:]

@@ -11,7 +11,6 @@ import json
 import signal
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,6 +30,7 @@ from tests.harness.moto_server import (
     start_moto_server,
 )
 from tests.harness.postgres import EmbeddedPostgres
+from tests.harness.waiting import HANG_TIMEOUT, wait_until
 
 # A container that reports what ECS gave it, then exits with $EXIT_CODE (or waits, see MODE).
 SCRIPT = textwrap.dedent(
@@ -65,16 +65,6 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
-
-
-def _wait(predicate: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
 
 
 class Env:
@@ -176,7 +166,7 @@ def test_task_runs_with_merged_config_and_reports_its_exit(env: Env) -> None:
 def test_stop_task_sends_sigterm_then_sigkill_after_stop_timeout(env: Env) -> None:
     """StopTask leaves the task STOPPING until the process is gone; SIGKILL after stopTimeout."""
     task = env.run({"MODE": "ignore-term"})
-    _wait(lambda: "ready" in task.output_text(), 20, "the container to be ready")
+    wait_until(lambda: "ready" in task.output_text(), HANG_TIMEOUT, "the container to be ready")
     assert env.describe(task.task_arn)["lastStatus"] == "RUNNING"
 
     stopped = env.ecs.stop_task(cluster=env.aws.cluster_name, task=task.task_arn, reason="test")
@@ -198,21 +188,23 @@ def test_stop_task_sends_sigterm_then_sigkill_after_stop_timeout(env: Env) -> No
 def test_kill_helper_and_leftover_processes(env: Env) -> None:
     """``agent.kill`` looks like an OOM kill; a finished task leaves no process behind."""
     task = env.run({"MODE": "wait"})
-    _wait(lambda: "ready" in task.output_text(), 20, "the container to be ready")
+    wait_until(lambda: "ready" in task.output_text(), HANG_TIMEOUT, "the container to be ready")
     env.agent.kill(task.task_arn, signal.SIGKILL)
     task = env.agent.wait_stopped(task.task_arn, timeout=20)
     assert (task.exit_code, task.stop_code) == (137, "EssentialContainerExited")
 
     task = env.run({"MODE": "spawn"})
-    line = _wait(
+    line = wait_until(
         lambda: next((x for x in task.output_text().splitlines() if "CHILDREN=" in x), None),
-        20,
+        HANG_TIMEOUT,
         "children",
     )
     pids = [int(p) for p in line.split("=")[1].split(",")]
     task = env.agent.wait_stopped(task.task_arn, timeout=20)
     assert task.exit_code == 0
-    _wait(lambda: not any(_alive(pid) for pid in pids), 5, f"children {pids} to die")
+    wait_until(
+        lambda: not any(_alive(pid) for pid in pids), HANG_TIMEOUT, f"children {pids} to die"
+    )
 
 
 def test_tasks_that_cannot_start(env: Env) -> None:

@@ -5,7 +5,7 @@ from dagster import AssetKey, DagsterEventType, DagsterInstance, RunConfig
 
 from orchestration.ingestion.assets import LANDING_OP, LandingLoadConfig
 from orchestration.ingestion.definitions import LANDING_JOB
-from tests.ingestion.conftest import drop, event_line, subscriptions_csv
+from tests.ingestion.landing_drops import drop, event_line, subscriptions_csv
 
 EVENTS, SUBSCRIPTIONS = AssetKey(["saas", "events"]), AssetKey(["saas", "subscriptions"])
 

@@ -11,7 +11,7 @@ import pytest
 
 from orchestration.ingestion.ingest import ingest
 from orchestration.ingestion.landing import LOADED, QUARANTINE
-from tests.ingestion.conftest import drop, event_line, rows, subscriptions_csv
+from tests.ingestion.landing_drops import drop, event_line, rows, subscriptions_csv
 
 log = logging.getLogger(__name__)
 GOOD_SUBSCRIPTIONS = subscriptions_csv(

@@ -26,8 +26,11 @@ from dagster import (
     RunsFilter,
 )
 
-from tests.conftest import DEMO_PROJECT, copy_dbt_project, make_sandbox, manifest_of
-from tests.harness.dagster_dev import DevServer, make_dev, wait_for
+from orchestration.ingestion.sensors import LANDING_SENSOR
+from tests.harness.dagster_dev import make_dev
+from tests.harness.dagster_runs import settled
+from tests.harness.sandbox import DEMO_PROJECT, copy_dbt_project, make_sandbox, manifest_of
+from tests.harness.waiting import HANG_TIMEOUT, wait_until
 
 # The instance is read with get_event_records, across assets; Dagster nudges towards per-asset
 # fetch_materializations, which cannot answer "what materialized since".
@@ -35,15 +38,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Use fetch_:UserWarning")
 
 EVENTS_SOURCE = "source.saas_analytics.saas.events"
 MART = AssetKey("fct_product_events")
-SENSOR_TICKS = """{ sensorsOrError(repositorySelector: {repositoryLocationName: "dbt_project",
-  repositoryName: "__repository__"}) { ... on Sensors { results { name
-  sensorState { ticks(limit: 1) { status } } } } } }"""
-IN_PROGRESS = [
-    DagsterRunStatus.QUEUED,
-    DagsterRunStatus.NOT_STARTED,
-    DagsterRunStatus.STARTING,
-    DagsterRunStatus.STARTED,
-]
+SENSORS = (LANDING_SENSOR, "automation")
 
 
 def _downstream_keys(manifest: dict, unique_id: str) -> set[AssetKey]:
@@ -127,19 +122,6 @@ def _mart_ids(duckdb_path: Path, ids: set[str]) -> set[str]:
     return {event_id for (event_id,) in found}
 
 
-def _wait_until_quiet(server: DevServer, instance: DagsterInstance, *, quiet_for: float) -> None:
-    """No run queued or running for `quiet_for` seconds (several automation ticks)."""
-    quiet_since = [time.monotonic()]
-
-    def quiet():
-        assert server.process.poll() is None, server.log_tail()
-        if instance.get_run_records(RunsFilter(statuses=IN_PROGRESS), limit=1):
-            quiet_since[0] = time.monotonic()
-        return time.monotonic() - quiet_since[0] >= quiet_for
-
-    wait_for(quiet, timeout=420, interval=1, what="the runs started by the drop to finish")
-
-
 def _automation_runs(instance: DagsterInstance, since: float):
     records = instance.get_run_records(RunsFilter(tags={"dagster/sensor_name": "automation"}))
     return sorted(
@@ -179,18 +161,20 @@ def test_a_dropped_file_updates_the_marts_downstream_of_it_and_nothing_else(
     with make_dev(sandbox.env, tmp_path / "make_dev.log") as server, sandbox.instance() as instance:
 
         def sensors_ticked():
-            assert server.process.poll() is None, server.log_tail()
-            try:
-                results = server.graphql(SENSOR_TICKS)["data"]["sensorsOrError"]["results"]
-            except (OSError, KeyError, TypeError):
-                return False
-            ticked = {s["name"] for s in results if s["sensorState"]["ticks"]}
-            return {"landing_sensor", "automation"} <= ticked
+            server.assert_alive()
+            return set(SENSORS) <= server.ui.sensors_ticked()
 
         # Dropped only once automation has evaluated once: its first tick records the state
         # it starts from and launches nothing.
-        wait_for(sensors_ticked, timeout=300, interval=2, what="both sensors' first tick")
+        wait_until(sensors_ticked, HANG_TIMEOUT, "both sensors' first tick", poll=1)
         mark = _latest_storage_id(instance)
+
+        def alive_and(condition):
+            def check():
+                server.assert_alive()
+                return condition()
+
+            return check
 
         # A file lands; once the dbt run it set off has started, a second one lands. The mart
         # updates within a sensor interval plus the runs; no second dbt run overlaps the first:
@@ -198,26 +182,29 @@ def test_a_dropped_file_updates_the_marts_downstream_of_it_and_nothing_else(
         first, second = {f"evt_e2e_{n}" for n in range(5)}, {"evt_e2e_late"}
         dropped_at = time.time()
         _drop_events(landing, "e2e_1.jsonl", first, user)
-        wait_for(
-            lambda: any(
-                r.dagster_run.status == DagsterRunStatus.STARTED
-                for r in _automation_runs(instance, dropped_at)
-            ),
-            timeout=300, interval=0.5, what="the automation run for the first file to start",
+        # Started (or already over: on a fast machine the whole run fits between two polls).
+        wait_until(
+            alive_and(lambda: any(r.start_time for r in _automation_runs(instance, dropped_at))),
+            HANG_TIMEOUT, "the automation run for the first file to start", poll=0.2,
         )  # fmt: skip
         _drop_events(landing, "e2e_2.jsonl", second, user)
-        wait_for(
-            lambda: MART in _materialized_since(instance, mark),
-            timeout=300, interval=1, what="fct_product_events to be rebuilt",
+        wait_until(
+            alive_and(lambda: MART in _materialized_since(instance, mark)),
+            HANG_TIMEOUT, "fct_product_events to be rebuilt",
         )  # fmt: skip
         latency = _materialized_since(instance, mark)[MART] - dropped_at
         record_property("drop_to_mart_seconds", round(latency, 1))
         print(f"\nlanding drop -> {MART.to_user_string()} materialized: {latency:.1f}s")
-        wait_for(
-            lambda: _mart_ids(sandbox.duckdb_path, first | second) == first | second,
-            timeout=300, interval=2, what="the late file to reach the mart too",
+        wait_until(
+            alive_and(lambda: _mart_ids(sandbox.duckdb_path, first | second) == first | second),
+            HANG_TIMEOUT, "the late file to reach the mart too", poll=1,
         )  # fmt: skip
-        _wait_until_quiet(server, instance, quiet_for=12)
+        # Every run over, and both sensors have looked again since and found nothing to do.
+        wait_until(
+            alive_and(lambda: settled(instance, SENSORS)),
+            HANG_TIMEOUT, "the runs set off by the drops to finish and the sensors to rest",
+            poll=1,
+        )  # fmt: skip
 
         runs = _automation_runs(instance, dropped_at)
         assert runs and all(r.dagster_run.status == DagsterRunStatus.SUCCESS for r in runs)

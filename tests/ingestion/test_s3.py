@@ -16,7 +16,7 @@ from orchestration.ingestion import demo_data
 from orchestration.ingestion.definitions import LANDING_JOB
 from orchestration.ingestion.sensors import LANDING_SENSOR
 from tests.harness.moto_server import AWS_ENV_TO_UNSET, moto_server
-from tests.ingestion.conftest import event_line, subscriptions_csv
+from tests.ingestion.landing_drops import event_line, subscriptions_csv
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from dagster import AssetKey, DagsterInstance, build_sensor_context
 from orchestration.ingestion.assets import LANDING_OP
 from orchestration.ingestion.ingest import ingest
 from orchestration.ingestion.sensors import LANDING_SENSOR
-from tests.ingestion.conftest import drop, event_line
+from tests.ingestion.landing_drops import drop, event_line
 
 log = logging.getLogger(__name__)
 

@@ -49,7 +49,7 @@ def test_four_overlapping_runs_all_succeed_without_overlap_or_lock_errors(dev_st
         slices["product"] + slices["finance"],
     ]
     started = time.monotonic()
-    run_ids = [dev_stack.server.launch_assets(keys) for keys in selections]
+    run_ids = [dev_stack.server.ui.launch_assets(keys) for keys in selections]
     runs = dev_stack.wait_for_runs(run_ids)
     wall_seconds = time.monotonic() - started
     print(f"four overlapping runs took {wall_seconds:.1f}s wall")

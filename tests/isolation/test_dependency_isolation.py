@@ -5,7 +5,7 @@ import subprocess
 import duckdb
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.harness.sandbox import REPO_ROOT
 
 # All tests on one `make dev` stack run in the same xdist worker, so the stack starts once.
 pytestmark = pytest.mark.xdist_group("dev_stack")

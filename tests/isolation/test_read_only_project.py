@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.conftest import REPO_ROOT, TINY_PROJECT, copy_dbt_project, make_sandbox
+from tests.harness.sandbox import REPO_ROOT, TINY_PROJECT, copy_dbt_project, make_sandbox
 
 
 def _tree_digest(root: Path) -> dict[str, str]:

@@ -11,7 +11,7 @@ from dbt_common.events.event_manager_client import get_event_manager
 from orchestration.lib.dbt import row_counting_dbt
 from orchestration.lib.dbt.cli_resource import ROW_COUNTING_DBT, ProjectDbtCliResource
 from orchestration.lib.dbt.events import ROW_COUNT_KEY, stream_dbt_events
-from tests.conftest import TINY_PROJECT, copy_dbt_project
+from tests.harness.sandbox import TINY_PROJECT, copy_dbt_project
 
 SIBLING_DBT = str(Path(sys.executable).with_name("dbt"))
 

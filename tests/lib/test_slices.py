@@ -2,28 +2,17 @@ import pytest
 
 from orchestration.lib.dbt.slices import slice_manifest
 from orchestration.settings import ConfigError
+from tests.harness.manifests import dbt_manifest, dbt_node
 
 
-def _node(uid: str, fqn: list[str], parents: tuple[str, ...] = (), **dagster_meta) -> tuple:
-    resource_type = uid.split(".")[0]
-    node = {
-        "unique_id": uid,
-        "resource_type": resource_type,
-        "fqn": fqn,
-        "config": {"meta": {"dagster": dagster_meta} if dagster_meta else {}},
-    }
-    return uid, node, list(parents)
-
-
-def _manifest(*entries: tuple) -> dict:
-    return {
-        "nodes": {uid: node for uid, node, _ in entries},
-        "parent_map": {uid: parents for uid, _, parents in entries},
-    }
+def _node(uid: str, fqn: list[str], parents: tuple[str, ...] = (), **dagster_meta) -> dict:
+    return dbt_node(
+        uid, fqn, parents=parents, meta={"dagster": dagster_meta} if dagster_meta else {}
+    )
 
 
 def test_default_slices_are_top_folders_and_loose_seeds_go_together():
-    manifest = _manifest(
+    manifest = dbt_manifest(
         _node("seed.p.plans", ["p", "plans"]),
         _node("model.p.stg_a", ["p", "staging", "stg_a"], ("seed.p.plans",)),
         _node("model.p.stg_b", ["p", "staging", "stg_b"]),
@@ -39,7 +28,7 @@ def test_default_slices_are_top_folders_and_loose_seeds_go_together():
 
 
 def test_declared_slice_and_ecs_size_come_from_dbt_meta():
-    manifest = _manifest(
+    manifest = dbt_manifest(
         _node("model.p.a", ["p", "marts", "a"], slice="heavy", ecs_cpu=1024, ecs_memory=4096),
         _node("model.p.b", ["p", "marts", "b"], slice="heavy", ecs_memory=8192),
         _node("model.p.c", ["p", "marts", "c"]),
@@ -55,7 +44,7 @@ def test_declared_slice_and_ecs_size_come_from_dbt_meta():
 
 
 def test_slices_depending_on_each_other_in_a_circle_are_refused_with_the_fix():
-    manifest = _manifest(
+    manifest = dbt_manifest(
         _node("model.p.a1", ["p", "alpha", "a1"]),
         _node("model.p.b1", ["p", "beta", "b1"], ("model.p.a1",)),
         _node("model.p.a2", ["p", "alpha", "a2"], ("model.p.b1",)),
@@ -66,7 +55,7 @@ def test_slices_depending_on_each_other_in_a_circle_are_refused_with_the_fix():
 
 
 def test_one_step_puts_every_built_node_in_one_slice_selected_by_fqn():
-    manifest = _manifest(
+    manifest = dbt_manifest(
         _node("seed.p.plans", ["p", "plans"]),
         _node("model.p.a", ["p", "marts", "a"], ("seed.p.plans",), slice="heavy", ecs_cpu=1024),
         _node("model.p.b", ["p", "staging", "b"], ecs_memory=4096),

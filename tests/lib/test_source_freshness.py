@@ -8,21 +8,11 @@ from orchestration.lib.dbt.source_freshness import (
     results_by_source,
     source_freshness_args,
 )
+from tests.harness.manifests import dbt_manifest, dbt_node
 
 
 def _source(name: str, **config) -> dict:
-    return {
-        "unique_id": f"source.pkg.raw.{name}",
-        "resource_type": "source",
-        "source_name": "raw",
-        "name": name,
-        "fqn": ["pkg", "raw", name],
-        "config": {"meta": {}, "tags": [], **config},
-        "meta": {},
-        "tags": [],
-        "description": "",
-        "original_file_path": "models/_sources.yml",
-    }
+    return dbt_node(f"source.pkg.raw.{name}", **config)
 
 
 WINDOWS = {
@@ -31,19 +21,12 @@ WINDOWS = {
 }
 
 
-def _manifest(*sources: dict) -> dict:
-    return {
-        "nodes": {},
-        "sources": {s["unique_id"]: s for s in sources},
-        "child_map": {s["unique_id"]: [] for s in sources},
-        "parent_map": {s["unique_id"]: [] for s in sources},
-        "metadata": {"adapter_type": "duckdb"},
-        "groups": {},
-    }
+def _only_source():
+    return freshness_sources(dbt_manifest(_source("a", loaded_at_field="t", freshness=WINDOWS)))
 
 
 def test_only_sources_with_a_window_and_a_loaded_at_are_checked():
-    manifest = _manifest(
+    manifest = dbt_manifest(
         _source("a", loaded_at_field="_loaded_at", freshness=WINDOWS),
         _source("b", loaded_at_field="_loaded_at", freshness=None),
         _source("c", freshness=WINDOWS),  # nothing to measure it by
@@ -62,7 +45,9 @@ def test_only_sources_with_a_window_and_a_loaded_at_are_checked():
 
 
 def test_dbt_statuses_become_pass_warn_and_error():
-    (source,) = freshness_sources(_manifest(_source("a", loaded_at_field="t", freshness=WINDOWS)))
+    (source,) = freshness_sources(
+        dbt_manifest(_source("a", loaded_at_field="t", freshness=WINDOWS))
+    )
     results = results_by_source(
         {
             "results": [
@@ -100,7 +85,9 @@ def test_a_failed_freshness_query_is_read_from_dbts_log():
         {"info": {"name": "LogFreshnessResult"}, "data": {**node, "status": "runtime error"}},
         {"info": {"name": "RunResultError"}, "data": {**node, "msg": "Table a does not exist"}},
     ]
-    (source,) = freshness_sources(_manifest(_source("a", loaded_at_field="t", freshness=WINDOWS)))
+    (source,) = freshness_sources(
+        dbt_manifest(_source("a", loaded_at_field="t", freshness=WINDOWS))
+    )
     outcome = outcome_for(source, results_by_source({"results": []}, log)[uid])
     assert not outcome.passed
     assert outcome.severity == AssetCheckSeverity.ERROR

@@ -7,18 +7,6 @@ from dagster import DagsterRunStatus
 # All tests on one `make dev` stack run in the same xdist worker, so the stack starts once.
 pytestmark = pytest.mark.xdist_group("ops_stack")
 
-REEXECUTE = """
-mutation Reexecute($parentRunId: String!) {
-  launchRunReexecution(
-    reexecutionParams: {parentRunId: $parentRunId, strategy: FROM_ASSET_FAILURE}
-  ) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message }
-  }
-}
-"""
-
 SELECTION = [["base"], ["sibling"], ["fragile"], ["after_fragile"]]
 
 
@@ -27,7 +15,7 @@ def test_reexecute_from_failure_rebuilds_only_the_failed_model_and_its_downstrea
     good_sql = fragile.read_text()
     fragile.write_text("select id from {{ ref('base') }} where no_such_column > 0\n")
     try:
-        failed_id = ops_stack.server.launch_assets(SELECTION)
+        failed_id = ops_stack.server.ui.launch_assets(SELECTION)
         failed = ops_stack.wait_finished(failed_id)
     finally:
         fragile.write_text(good_sql)  # the analytics engineer's fix
@@ -35,10 +23,7 @@ def test_reexecute_from_failure_rebuilds_only_the_failed_model_and_its_downstrea
     assert failed.status == DagsterRunStatus.FAILURE
     assert ops_stack.materialized(failed_id) == {"base", "sibling"}
 
-    result = ops_stack.server.graphql(REEXECUTE, {"parentRunId": failed_id})
-    launched = result["data"]["launchRunReexecution"]
-    assert launched["__typename"] == "LaunchRunSuccess", launched
-    retry_id = launched["run"]["runId"]
+    retry_id = ops_stack.server.ui.reexecute_from_failure(failed_id)
     retry = ops_stack.wait_finished(retry_id)
 
     assert retry.status == DagsterRunStatus.SUCCESS

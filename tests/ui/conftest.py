@@ -16,8 +16,15 @@ from pathlib import Path
 import pytest
 from dagster import DagsterRunStatus, RunsFilter
 
-from tests.conftest import DEMO_PROJECT, Sandbox, copy_dbt_project, make_sandbox, manifest_of
-from tests.harness.dagster_dev import DevServer, make_dev, wait_for
+from tests.harness.dagster_dev import DevServer, make_dev
+from tests.harness.sandbox import (
+    DEMO_PROJECT,
+    Sandbox,
+    copy_dbt_project,
+    make_sandbox,
+    manifest_of,
+)
+from tests.harness.waiting import HANG_TIMEOUT, wait_until
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -30,7 +37,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ASSET_NODES = "{ assetNodes { assetKey { path } isMaterializable } }"
 IN_PROGRESS = [
     DagsterRunStatus.QUEUED,
     DagsterRunStatus.NOT_STARTED,
@@ -53,19 +59,19 @@ class UiStack:
         page.wait_for_load_state("networkidle")
         return page
 
-    def settle(self, quiet_for: float = 15, timeout: float = 1800) -> None:
+    def settle(self, quiet_for: float = 15, timeout: float = HANG_TIMEOUT) -> None:
         """Until no run has been queued or running for `quiet_for` seconds (automation ticks
         every 5 s here, so a run it is about to request is seen)."""
         with self.sandbox.instance() as instance:
             quiet_since = [time.monotonic()]
 
             def quiet():
-                assert self.server.process.poll() is None, self.server.log_tail()
+                self.server.assert_alive()
                 if instance.get_run_records(RunsFilter(statuses=IN_PROGRESS), limit=1):
                     quiet_since[0] = time.monotonic()
                 return time.monotonic() - quiet_since[0] >= quiet_for
 
-            wait_for(quiet, timeout=timeout, interval=1, what="the runs in progress to finish")
+            wait_until(quiet, timeout, "the runs in progress to finish", poll=1)
 
 
 def pytest_runtest_makereport(item, call):
@@ -89,25 +95,14 @@ def ui_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiStack]:
     sandbox.load_demo_data("--accounts", "40", "--days", "30")  # `make land` then skips
     with make_dev(sandbox.env, root / "make_dev.log") as server:
         started = time.monotonic()
-
-        def code_location_loaded():
-            assert server.process.poll() is None, server.log_tail()
-            try:
-                nodes = server.graphql(ASSET_NODES)["data"]["assetNodes"]
-            except (OSError, KeyError, TypeError):
-                return None
-            return [n for n in nodes if n["isMaterializable"]] or None
-
-        wait_for(code_location_loaded, timeout=600, interval=2, what="the code location")
+        server.wait_for_assets()
         # The UI's one-time "Join the community" dialog, dismissed as its Skip button does.
-        server.graphql("mutation { setNuxSeen }")
-        stack = UiStack(
-            server, sandbox, manifest_of(project), f"http://127.0.0.1:{server.port}", 0.0
-        )
+        server.ui.graphql("mutation { setNuxSeen }")
+        stack = UiStack(server, sandbox, manifest_of(project), server.ui.url, 0.0)
         with sandbox.instance() as instance:
-            wait_for(
+            wait_until(
                 lambda: instance.get_run_records(limit=1),
-                timeout=300, interval=1, what="the first run of the first start",
+                HANG_TIMEOUT, "the first run of the first start", poll=1,
             )  # fmt: skip
         stack.settle()
         stack.settled_after_seconds = time.monotonic() - started

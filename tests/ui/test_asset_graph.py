@@ -7,11 +7,6 @@ from tests.ui.conftest import UiStack
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("ui_stack")]
 
 
-def _graph_text(page) -> str:
-    page.locator(".react-flow, svg").first.wait_for()
-    return page.inner_text("body")
-
-
 def test_the_global_graph_shows_every_group(ui_stack: UiStack, page, tmp_path):
     ui_stack.open(page, "/asset-groups")
     page.get_by_text("Global asset lineage").wait_for()

@@ -4,7 +4,7 @@ import pytest
 from dagster import AssetKey, DagsterEventType, DagsterRunStatus
 
 from orchestration.run_policies import run_policy_tags
-from tests.ui.conftest import ASSET_NODES, UiStack
+from tests.ui.conftest import UiStack
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("ui_stack")]
 
@@ -14,7 +14,7 @@ LAUNCHED_BY = ("dagster/sensor_name", "dagster/schedule_name")
 def test_the_first_start_materializes_every_asset_without_a_click(
     ui_stack: UiStack, page, tmp_path
 ):
-    nodes = ui_stack.server.graphql(ASSET_NODES)["data"]["assetNodes"]
+    nodes = ui_stack.server.wait_for_assets()
     keys = [AssetKey(n["assetKey"]["path"]) for n in nodes if n["isMaterializable"]]
     with ui_stack.sandbox.instance() as instance:
         latest = instance.get_latest_materialization_events(keys)

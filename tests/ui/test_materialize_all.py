@@ -6,7 +6,7 @@ import time
 import pytest
 from dagster import DagsterRunStatus, RunsFilter
 
-from tests.harness.dagster_dev import wait_for
+from tests.harness.waiting import HANG_TIMEOUT, wait_until
 from tests.ui.conftest import UiStack
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("ui_stack")]
@@ -26,7 +26,7 @@ def test_materialize_all_clicked_in_the_ui_succeeds_and_is_not_rebuilt_after(
             runs = [r.dagster_run for r in instance.get_run_records(limit=5)]
             return next((r for r in runs if r.run_id not in before), None)
 
-        run = wait_for(launched, timeout=120, interval=1, what="the clicked run to be launched")
+        run = wait_until(launched, HANG_TIMEOUT, "the clicked run to be launched", poll=1)
         assert "dagster/sensor_name" not in run.tags  # the click's run, not automation's
         ui_stack.open(page, f"/runs/{run.run_id}")
         page.get_by_text("Success", exact=True).first.wait_for(timeout=900_000)

@@ -17,13 +17,10 @@ account_first_month as (
 month_spine as (
     select
         cast(
-            unnest(
-                generate_series(
-                    cast(bounds.first_month as timestamp),
-                    cast(reporting_period.reporting_month as timestamp),
-                    interval 1 month
-                )
-            ) as date
+            {{ timestamp_series(
+                'bounds.first_month', 'reporting_period.reporting_month', 'month'
+            ) }}
+            as date
         ) as month_start
     from (select min(first_month) as first_month from account_first_month) as bounds
     cross join reporting_period
@@ -35,7 +32,7 @@ account_months as (
         month_spine.month_start,
         -- MRR is measured at the end of the month, or at the cut-off for the current month.
         least(
-            cast(month_spine.month_start + interval 1 month as timestamp),
+            cast({{ dbt.dateadd('month', 1, 'month_spine.month_start') }} as timestamp),
             reporting_period.as_of_at
         ) as measured_at,
         month_spine.month_start = reporting_period.reporting_month as is_current_month

@@ -65,13 +65,14 @@ final as (
         first_payment_at,
         case when invoice_status = 'paid' then last_payment_at end as paid_in_full_at,
         case
-            when invoice_status = 'paid' then date_diff('day', issued_at, last_payment_at)
+            when invoice_status = 'paid'
+                then {{ dbt.datediff('issued_at', 'last_payment_at', 'day') }}
         end as days_to_pay,
         invoice_status = 'paid' and last_payment_at > due_at as was_paid_late,
         invoice_status = 'open' and due_at < as_of_at as is_overdue,
         case
             when invoice_status = 'open' and due_at < as_of_at
-                then date_diff('day', due_at, as_of_at)
+                then {{ dbt.datediff('due_at', 'as_of_at', 'day') }}
             else 0
         end as days_overdue
     from joined

@@ -73,9 +73,11 @@ final as (
         sequenced.ended_at is null as is_current,
         sequenced.started_at,
         sequenced.ended_at,
-        date_diff(
-            'day', sequenced.started_at, coalesce(sequenced.ended_at, reporting_period.as_of_at)
-        ) as duration_days
+        {{ dbt.datediff(
+            'sequenced.started_at',
+            'coalesce(sequenced.ended_at, reporting_period.as_of_at)',
+            'day',
+        ) }} as duration_days
     from sequenced
     cross join reporting_period
 )

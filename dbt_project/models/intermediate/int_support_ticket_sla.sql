@@ -21,10 +21,10 @@ timed as (
             as first_response_target_hours,
         {{ support_sla_hours('tickets.priority', 'resolution') }}
             as resolution_target_hours,
-        date_diff('minute', tickets.opened_at, tickets.first_response_at) / 60.0
+        {{ minutes_between('tickets.opened_at', 'tickets.first_response_at') }} / 60
             as first_response_hours,
-        date_diff('minute', tickets.opened_at, tickets.closed_at) / 60.0 as resolution_hours,
-        date_diff('minute', tickets.opened_at, reporting_period.as_of_at) / 60.0 as age_hours
+        {{ minutes_between('tickets.opened_at', 'tickets.closed_at') }} / 60 as resolution_hours,
+        {{ minutes_between('tickets.opened_at', 'reporting_period.as_of_at') }} / 60 as age_hours
     from tickets
     cross join reporting_period
 ),

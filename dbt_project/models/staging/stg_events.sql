@@ -10,9 +10,9 @@ renamed as (
         lower(event_type) as event_type,
         occurred_at,
         cast(occurred_at as date) as event_date,
-        json_extract_string(properties, '$.platform') as platform,
-        json_extract_string(properties, '$.feature') as feature,
-        try_cast(json_extract_string(properties, '$.duration_ms') as integer) as duration_ms,
+        {{ json_text('properties', 'platform') }} as platform,
+        {{ json_text('properties', 'feature') }} as feature,
+        {{ try_cast_integer(json_text('properties', 'duration_ms')) }} as duration_ms,
         properties,
         _source_file,
         _loaded_at

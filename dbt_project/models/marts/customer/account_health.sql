@@ -43,7 +43,7 @@ support as (
             where tickets.is_open and tickets.priority in ('high', 'urgent')
         ) as open_high_priority_tickets,
         count(*) filter (
-            where tickets.opened_at >= reporting_period.as_of_at - interval 90 day
+            where tickets.opened_at >= {{ dbt.dateadd('day', -90, 'reporting_period.as_of_at') }}
             and (tickets.is_first_response_breached or tickets.is_resolution_breached)
         ) as sla_breaches_90d
     from tickets
@@ -92,7 +92,7 @@ scored as (
         case
             when events_prior_30d = 0 and events_30d > 0 then 20
             when events_prior_30d = 0 then 0
-            else round(20 * greatest(0.0, least(1.0, 2 * events_30d / events_prior_30d - 1)))
+            else round(20 * greatest(0.0, least(1.0, 2.0 * events_30d / events_prior_30d - 1)))
         end as trend_score,
         -- Billing (0-25): penalise overdue receivables by age.
         case

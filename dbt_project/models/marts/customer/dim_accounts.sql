@@ -31,6 +31,22 @@ subscription_summary as (
     group by account_id
 ),
 
+subscriptions_newest_first as (
+    select
+        account_id,
+        plan_code,
+        seats,
+        mrr_cents,
+        subscription_status,
+        ended_at,
+        is_current,
+        row_number() over (
+            partition by account_id
+            order by started_at desc, subscription_id desc
+        ) as recency
+    from subscriptions
+),
+
 latest_subscription as (
     select
         account_id,
@@ -40,12 +56,8 @@ latest_subscription as (
         subscription_status,
         ended_at,
         is_current
-    from subscriptions
-    qualify
-        row_number() over (
-            partition by account_id
-            order by started_at desc, subscription_id desc
-        ) = 1
+    from subscriptions_newest_first
+    where recency = 1
 ),
 
 billing_summary as (

@@ -13,9 +13,12 @@ monthly as (
         count(*) filter (where is_first_response_breached is not null)
             as first_response_measurable,
         count(*) filter (where is_resolution_breached is not null) as resolution_measurable,
-        median(first_response_hours) as median_first_response_hours,
-        quantile_cont(first_response_hours, 0.9) as p90_first_response_hours,
-        median(resolution_hours) as median_resolution_hours,
+        percentile_cont(0.5) within group (order by first_response_hours)
+            as median_first_response_hours,
+        percentile_cont(0.9) within group (order by first_response_hours)
+            as p90_first_response_hours,
+        percentile_cont(0.5) within group (order by resolution_hours)
+            as median_resolution_hours,
         max(first_response_target_hours) as first_response_target_hours,
         max(resolution_target_hours) as resolution_target_hours
     from tickets
@@ -36,9 +39,12 @@ final as (
         ) as first_response_sla_attainment,
         round(1 - {{ safe_divide('resolution_breaches', 'resolution_measurable') }}, 4)
             as resolution_sla_attainment,
-        round(median_first_response_hours, 2) as median_first_response_hours,
-        round(p90_first_response_hours, 2) as p90_first_response_hours,
-        round(median_resolution_hours, 2) as median_resolution_hours,
+        round(cast(median_first_response_hours as {{ dbt.type_numeric() }}), 2)
+            as median_first_response_hours,
+        round(cast(p90_first_response_hours as {{ dbt.type_numeric() }}), 2)
+            as p90_first_response_hours,
+        round(cast(median_resolution_hours as {{ dbt.type_numeric() }}), 2)
+            as median_resolution_hours,
         first_response_target_hours,
         resolution_target_hours
     from monthly

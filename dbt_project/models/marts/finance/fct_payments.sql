@@ -23,7 +23,8 @@ final as (
         ) as payment_sequence,
         invoices.payment_count > 1 as is_installment,
         payments.paid_at > invoices.due_at as is_late,
-        date_diff('day', invoices.issued_at, payments.paid_at) as days_after_issue
+        {{ dbt.datediff('invoices.issued_at', 'payments.paid_at', 'day') }}
+            as days_after_issue
     from payments
     inner join invoices
         on payments.invoice_id = invoices.invoice_id

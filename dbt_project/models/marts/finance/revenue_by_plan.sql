@@ -37,7 +37,7 @@ churned as (
         on
             current_month.account_id = previous_month.account_id
             and previous_month.month_start
-            = cast(current_month.month_start - interval 1 month as date)
+            = cast({{ dbt.dateadd('month', -1, 'current_month.month_start') }} as date)
     where current_month.mrr_movement = 'churn'
     group by current_month.month_start, previous_month.plan_code
 ),

@@ -11,15 +11,7 @@ bounds as (
 
 date_spine as (
     select
-        cast(
-            unnest(
-                generate_series(
-                    cast(first_date as timestamp),
-                    cast(last_date as timestamp),
-                    interval 1 day
-                )
-            ) as date
-        ) as activity_date
+        cast({{ timestamp_series('first_date', 'last_date', 'day') }} as date) as activity_date
     from bounds
 ),
 
@@ -67,7 +59,7 @@ first_activity as (
 final as (
     select
         date_spine.activity_date,
-        dayofweek(date_spine.activity_date) in (0, 6) as is_weekend,
+        extract(dow from date_spine.activity_date) in (0, 6) as is_weekend,
         coalesce(daily.daily_active_users, 0) as daily_active_users,
         rolling.weekly_active_users,
         rolling.monthly_active_users,

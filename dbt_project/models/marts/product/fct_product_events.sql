@@ -36,7 +36,7 @@ final as (
         events.occurred_at,
         events.event_date,
         extract(hour from events.occurred_at) as event_hour,
-        dayofweek(events.occurred_at) in (0, 6) as is_weekend,
+        extract(dow from events.occurred_at) in (0, 6) as is_weekend,
         events._loaded_at
     from events
     inner join users
