@@ -10,11 +10,13 @@ Today the policy is the run-retry tags (`orchestration/retries.py`); add any oth
 tag to `run_policy_tags`.
 """
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 from dagster import (
     AutomationConditionSensorDefinition,
+    BetaWarning,
     Definitions,
     ScheduleDefinition,
     SensorDefinition,
@@ -85,7 +87,10 @@ def _tagged_sensor(sensor, tags: Mapping[str, str], job_named):
             **beta,
         )
     if isinstance(sensor, SensorDefinition) and sensor.has_jobs:
-        return sensor.with_updated_jobs([job_named(job) for job in sensor.jobs])
+        with warnings.catch_warnings():
+            # dagster rebuilds the sensor passing its (unset) beta `owners`: not our setting.
+            warnings.simplefilter("ignore", BetaWarning)
+            return sensor.with_updated_jobs([job_named(job) for job in sensor.jobs])
     if sensor.asset_selection is not None:
         raise TypeError(f"Sensor {sensor.name!r}: run policies cannot tag its runs; give it a job.")
     return sensor  # launches no run (e.g. the alert sensors)
