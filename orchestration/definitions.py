@@ -13,7 +13,7 @@ from orchestration.dbt.definitions import dbt_definitions
 from orchestration.dbt.source_freshness import source_freshness_definitions
 from orchestration.executors import default_executor
 from orchestration.ingestion.definitions import ingestion_definitions
-from orchestration.retries import run_retry_tags
+from orchestration.run_policies import with_run_policies
 
 
 def automation_sensor() -> AutomationConditionSensorDefinition:
@@ -24,19 +24,21 @@ def automation_sensor() -> AutomationConditionSensorDefinition:
         target=AssetSelection.all(),
         default_status=DefaultSensorStatus.RUNNING,
         minimum_interval_seconds=settings.automation_interval_seconds(),
-        run_tags=run_retry_tags(),
     )
 
 
 def build_definitions() -> Definitions:
+    """Every concern's definitions; every job, schedule and sensor then gets the run policies
+    (retries) in this one place, run_policies.py."""
     settings.validate()  # every setting, once, before anything reads one: errors name them all
-    return Definitions.merge(
+    merged = Definitions.merge(
         dbt_definitions(),
         ingestion_definitions(),
         source_freshness_definitions(),
         alert_definitions(),
         Definitions(executor=default_executor(), sensors=[automation_sensor()]),
     )
+    return with_run_policies(merged)
 
 
 defs = build_definitions()

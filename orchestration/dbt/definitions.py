@@ -5,7 +5,6 @@ from dagster import AssetSelection, Definitions, define_asset_job
 from orchestration.dbt.assets import project_dbt_assets
 from orchestration.dbt.resources import dbt_resource
 from orchestration.dbt.schedules import dbt_schedules
-from orchestration.retries import run_retry_tags
 
 MATERIALIZE_ALL_JOB = "materialize_all"
 
@@ -13,11 +12,7 @@ MATERIALIZE_ALL_JOB = "materialize_all"
 def dbt_definitions() -> Definitions:
     return Definitions(
         assets=project_dbt_assets(),
-        jobs=[
-            define_asset_job(
-                MATERIALIZE_ALL_JOB, selection=AssetSelection.all(), tags=run_retry_tags()
-            )
-        ],
+        jobs=[define_asset_job(MATERIALIZE_ALL_JOB, selection=AssetSelection.all())],
         resources={"dbt": dbt_resource()},
         schedules=dbt_schedules(),
     )

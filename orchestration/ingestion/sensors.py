@@ -98,6 +98,7 @@ def build_landing_sensor(tables: Sequence[LandingTable], job) -> SensorDefinitio
         return RunRequest(
             run_key=run_key_for(new),
             asset_selection=[by_folder[folder].asset_key for folder in folders],
+            asset_check_keys=[],  # not their source-freshness checks: see definitions.py
             run_config=RunConfig(ops={LANDING_OP: LandingLoadConfig(files=[f.key for f in new])}),
             tags={"landing/tables": ",".join(folders), "landing/file_count": str(len(new))},
         )

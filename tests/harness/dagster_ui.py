@@ -5,6 +5,7 @@ so a test acts only as a user of the UI can.
 """
 
 import json
+import time
 import urllib.request
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -36,6 +37,15 @@ mutation Reexecute($parentRunId: String!) {
   ) {
     __typename
     ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+  }
+}
+"""
+SCHEDULE_DRY_RUN = """
+mutation DryRun($selector: ScheduleSelector!, $timestamp: Float) {
+  scheduleDryRun(selectorData: $selector, timestamp: $timestamp) {
+    ... on DryRunInstigationTick { evaluationResult { error { message }
+      runRequests { tags { key value } assetSelection { path } } } }
     ... on PythonError { message }
   }
 }
@@ -127,6 +137,24 @@ class DagsterUi:
         result = self.graphql(LAUNCH_RUN, {"params": params})["launchRun"]
         assert result["__typename"] == "LaunchRunSuccess", result
         return result["run"]["runId"]
+
+    def launch_schedule_tick(
+        self, schedule_name: str, job_name: str, run_config: Mapping | None = None
+    ) -> str:
+        """Evaluate the schedule now and launch its run request, as the UI's "Test schedule"
+        then "Launch run" do (the schedule's code, its tags and selection, the job's tags);
+        its run id. The cron is not waited for."""
+        selector = {
+            "repositoryLocationName": self.location,
+            "repositoryName": "__repository__",
+            "scheduleName": schedule_name,
+        }
+        tick = self.graphql(SCHEDULE_DRY_RUN, {"selector": selector, "timestamp": time.time()})
+        (request,) = tick["scheduleDryRun"]["evaluationResult"]["runRequests"]
+        tags = {tag["key"]: tag["value"] for tag in request["tags"]}
+        keys = [key["path"] for key in request["assetSelection"] or []]
+        tags["dagster/schedule_name"] = schedule_name
+        return self.launch_assets(keys, tags, job_name=job_name, run_config=run_config)
 
     def terminate(self, run_id: str) -> None:
         """The UI's Terminate button: the webserver asks its run coordinator to cancel."""

@@ -38,6 +38,7 @@ def test_a_new_file_gives_one_run_request_with_a_stable_run_key(landing_sensor, 
     first = landing_sensor(None)
     [request] = first.run_requests
     assert request.asset_selection == [AssetKey(["saas", "events"])]
+    assert request.asset_check_keys == []  # no "Skipped" source-freshness result per load
     assert request.run_config["ops"][LANDING_OP]["config"]["files"] == [file.key]
     # Evaluated again from the same cursor (a tick that is retried): the same run key.
     [again] = landing_sensor(None).run_requests

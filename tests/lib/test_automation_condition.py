@@ -27,12 +27,12 @@ DBT_MODELS = [stg_events.key, fct_product_events.key]
 
 
 class Ticks:
-    def __init__(self, instance: dg.DagsterInstance):
-        self.instance, self.cursor = instance, None
+    def __init__(self, instance: dg.DagsterInstance, defs: dg.Definitions = DEFS):
+        self.instance, self.defs, self.cursor = instance, defs, None
 
     def __call__(self) -> set[dg.AssetKey]:
         result = dg.evaluate_automation_conditions(
-            defs=DEFS, instance=self.instance, cursor=self.cursor
+            defs=self.defs, instance=self.instance, cursor=self.cursor
         )
         self.cursor = result.cursor
         return {r.key for r in result.results if r.true_subset.size}
@@ -40,7 +40,7 @@ class Ticks:
     def run(self, *keys: dg.AssetKey) -> None:
         """One run that materializes exactly `keys` and records them as its asset selection,
         as runs launched by the automation sensor, a schedule or the UI do."""
-        job = DEFS.resolve_implicit_global_asset_job_def()
+        job = self.defs.resolve_implicit_global_asset_job_def()
         assert job.execute_in_process(instance=self.instance, asset_selection=list(keys)).success
 
 
@@ -73,4 +73,72 @@ def test_models_do_not_rebuild_when_nothing_upstream_changed():
         tick.run(*DBT_MODELS)  # e.g. the daily schedule
         assert tick() == set()
         tick.run(raw_events.key, *DBT_MODELS)  # a full build: its own updates trigger nothing
+        assert tick() == set()
+
+
+@dg.asset(automation_condition=eager_after_upstream())
+def plans() -> None:
+    """A seed: no upstream, so only being missing can ever request it."""
+
+
+@dg.asset(deps=[plans], automation_condition=eager_after_upstream())
+def stg_plans() -> None: ...
+
+
+@dg.asset(deps=[stg_plans, stg_events], automation_condition=eager_after_upstream())
+def fct_mrr() -> None: ...
+
+
+FIRST_START = dg.Definitions(assets=[raw_events, stg_events, plans, stg_plans, fct_mrr])
+
+
+def test_the_first_start_of_a_fresh_instance_builds_every_missing_model():
+    """The first evaluation on an empty instance: the seed, which nothing upstream will ever
+    update, is requested at once with what only waits for it; the models below the ingested
+    source follow as soon as ingestion has materialized it. Each is requested once."""
+    with dg.instance_for_test() as instance:
+        tick = Ticks(instance, FIRST_START)
+        # The seed and its child in one run (a parent requested in the same tick is not missing);
+        # fct_mrr also waits for stg_events, which waits for the source.
+        assert tick() == {plans.key, stg_plans.key}
+        tick.run(plans.key, stg_plans.key)
+        assert tick() == set()
+
+        tick.run(raw_events.key)  # the landing sensor's first ingestion
+        assert tick() == {stg_events.key, fct_mrr.key}
+        tick.run(stg_events.key, fct_mrr.key)
+        assert tick() == set()  # everything built once; nothing more
+        assert tick() == set()
+
+
+def test_a_failed_first_build_is_not_requested_again_and_again():
+    """Being missing requests a model once: if that run fails, the model stays missing but
+    automation does not relaunch it every tick (a retry is the run-retry policy's job)."""
+    with dg.instance_for_test() as instance:
+        tick = Ticks(instance, FIRST_START)
+        assert tick() == {plans.key, stg_plans.key}
+        assert tick() == set()  # requested, run failed or still queued: not requested again
+        assert tick() == set()
+
+
+def test_a_full_build_queued_at_the_first_evaluation_is_not_followed_by_a_rebuild():
+    """`make dev` then "Materialize all" at once: the first evaluation finds every model
+    missing but already in that queued run, so requests nothing; once the run has built them,
+    nothing is missing any more and nothing is rebuilt.
+
+    The queued run is a run record created for the whole selection (its "planned" events make
+    the assets in progress); the build itself is recorded by a second run of the same
+    selection, since a run cannot be resumed in-process by its id."""
+    with dg.instance_for_test() as instance:
+        tick = Ticks(instance, FIRST_START)
+        everything = [raw_events.key, stg_events.key, plans.key, stg_plans.key, fct_mrr.key]
+        job = FIRST_START.resolve_implicit_global_asset_job_def()
+        queued = instance.create_run_for_job(
+            job, asset_selection=frozenset(everything), status=dg.DagsterRunStatus.STARTED
+        )
+        assert tick() == set()  # every model is in the queued run
+
+        instance.report_run_canceled(queued)
+        tick.run(*everything)
+        assert tick() == set(), "the full build's models were rebuilt right after it"
         assert tick() == set()

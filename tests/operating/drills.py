@@ -23,6 +23,11 @@ def write_ops_project(root: Path) -> Path:
     (root / "dbt_project.yml").write_text(
         "name: ops_drills\nversion: '1.0.0'\nprofile: ops_drills\n"
         "models:\n  ops_drills:\n    +materialized: table\n"
+        # The drills start every run themselves: the first start must not build `slow`.
+        "    +meta: {dagster: {automation: false}}\n"
+        # A schedule whose cron never comes during a test: the crash drill launches its tick.
+        "vars:\n  dagster_schedules:\n"
+        "    yearly_slow: {cron: '0 3 1 1 *', select: 'base slow'}\n"
     )
     (root / "profiles.yml").write_text(
         "ops_drills:\n  target: local\n  outputs:\n    local:\n      type: duckdb\n"

@@ -50,3 +50,35 @@ def test_killed_run_worker_is_failed_and_retried_to_success(ops_stack):
     assert retry.status == DagsterRunStatus.SUCCESS
     assert "slow" in ops_stack.materialized(retry_id)
     assert not dbt_processes(ops_stack.project), "an orphan dbt outlived its run worker"
+
+
+def test_a_crashed_scheduled_run_is_retried_to_success(ops_stack):
+    """The 06:00 full build case: a run of a schedule (here its tick launched at once, as
+    "Test schedule" does, rather than waiting for its cron) carries the run policy from its
+    job, so a killed run worker is retried without anyone clicking."""
+    run_id = ops_stack.server.ui.launch_schedule_tick(
+        "yearly_slow", "yearly_slow_job", run_config=QUICKER_SLOW
+    )
+
+    def slow_started():
+        ops_stack.server.assert_alive()
+        return "model main.slow" in dbt_log(ops_stack.runs_dir(run_id))
+
+    wait_until(slow_started, HANG_TIMEOUT, "dbt to reach the slow model", poll=0.2)
+    with ops_stack.sandbox.instance() as instance:
+        run = instance.get_run_by_id(run_id)
+        assert run and run.tags["dagster/retry_strategy"] == "FROM_ASSET_FAILURE"
+        assert run.tags["dagster/schedule_name"] == "yearly_slow"
+        (start,) = instance.all_logs(run_id, of_type=DagsterEventType.RUN_START)
+        os.kill(start.dagster_event.pid, signal.SIGKILL)
+        assert ops_stack.wait_finished(run_id).status == DagsterRunStatus.FAILURE
+
+        def retry_run():
+            run = instance.get_run_by_id(run_id)
+            return run.tags.get("dagster/auto_retry_run_id") if run else None
+
+        retry_id = wait_until(retry_run, HANG_TIMEOUT, "the automatic retry")
+    retry = ops_stack.wait_finished(retry_id)
+    assert retry.status == DagsterRunStatus.SUCCESS
+    assert retry.tags["dagster/schedule_name"] == "yearly_slow"
+    assert "slow" in ops_stack.materialized(retry_id)

@@ -89,6 +89,14 @@ def eager_after_upstream() -> AutomationCondition:
        read the data from before it, yet finishes after it (a view's materialization is even
        recorded when dbt exits, after the tables that read through it). Here the late batch
        is always built, by the next run; at worst one run more than needed, never one fewer.
+    3. What is missing at the first evaluation is built. `eager()` counts the first evaluation
+       as handled, which on a fresh instance cancels every model's "newly missing" in the same
+       tick: a seed (nothing upstream ever updates it) and all below it stayed empty until
+       someone clicked. Dependency updates cannot fire on a first evaluation (there is no
+       earlier one to compare with), so this builds exactly the missing assets, once each.
+       Being missing is cleared by a request or by the asset's own materialization (unlike a
+       dependency update, 2.): a model that a full build under way at the first evaluation
+       creates is not missing any more, and is not built a second time after it.
 
     `eager()` keeps its other guards: nothing launches while a dependency or the asset itself
     is in a run in progress, so a second batch folds into the next run instead of overlapping;
@@ -98,13 +106,15 @@ def eager_after_upstream() -> AutomationCondition:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BetaWarning)  # include_sources: beta, and what we mean
         loaded_elsewhere = AssetSelection.all(include_sources=True) - AssetSelection.all()
-    upstream_changed = AutomationCondition.newly_missing() | AutomationCondition.any_deps_updated()
-    handled = (
-        AutomationCondition.newly_requested() & ~upstream_changed
-    ) | AutomationCondition.initial_evaluation()
+    requested = AutomationCondition.newly_requested()
+    deps_updated = AutomationCondition.any_deps_updated()
+    missing = AutomationCondition.newly_missing().since(
+        (requested | AutomationCondition.newly_updated()).with_label("requested or built since")
+    )
+    stale = deps_updated.since((requested & ~deps_updated).with_label("requested since"))
     return (
         AutomationCondition.in_latest_time_window()
-        & upstream_changed.since(handled.with_label("requested since"))
+        & (missing | stale)
         & ~AutomationCondition.any_deps_missing().ignore(loaded_elsewhere)
         & ~AutomationCondition.any_deps_in_progress()
         & ~AutomationCondition.in_progress()

@@ -1,0 +1,40 @@
+""" "Materialize all", clicked in the UI: the run succeeds, its page says so, and automation does
+not rebuild what it has just built."""
+
+import time
+
+import pytest
+from dagster import DagsterRunStatus, RunsFilter
+
+from tests.harness.waiting import HANG_TIMEOUT, wait_until
+from tests.ui.conftest import UiStack
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("ui_stack")]
+
+
+def test_materialize_all_clicked_in_the_ui_succeeds_and_is_not_rebuilt_after(
+    ui_stack: UiStack, page, tmp_path
+):
+    ui_stack.settle()
+    with ui_stack.sandbox.instance() as instance:
+        before = {record.dagster_run.run_id for record in instance.get_run_records()}
+        ui_stack.open(page, "/asset-groups")
+        at = time.time()  # the click
+        page.get_by_role("button", name="Materialize all").first.click()
+
+        def launched():
+            runs = [r.dagster_run for r in instance.get_run_records(limit=5)]
+            return next((r for r in runs if r.run_id not in before), None)
+
+        run = wait_until(launched, HANG_TIMEOUT, "the clicked run to be launched", poll=1)
+        assert "dagster/sensor_name" not in run.tags  # the click's run, not automation's
+        ui_stack.open(page, f"/runs/{run.run_id}")
+        page.get_by_text("Success", exact=True).first.wait_for(timeout=900_000)
+        page.screenshot(path=str(tmp_path / "materialize_all_run.png"))
+        finished = instance.get_run_by_id(run.run_id)
+        assert finished and finished.status == DagsterRunStatus.SUCCESS
+
+        ui_stack.settle(quiet_for=20)  # four automation ticks after the run
+        after = instance.get_run_records(RunsFilter(tags={"dagster/sensor_name": "automation"}))
+        rebuilds = [r.dagster_run.run_id for r in after if r.create_timestamp.timestamp() > at]
+    assert not rebuilds, f"automation rebuilt what Materialize all had just built: {rebuilds}"
