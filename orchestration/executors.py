@@ -11,6 +11,7 @@ from dagster import (
 )
 
 from orchestration import settings
+from orchestration.pools import WAREHOUSE_WRITER_POOL
 
 
 def default_executor() -> ExecutorDefinition:
@@ -58,14 +59,6 @@ def _with_single_writer_guard(base: ExecutorDefinition) -> ExecutorDefinition:
     )
 
 
-def writer_pool() -> str:
-    """The pool every warehouse-writing step holds on a single-writer warehouse (dbt/assets.py)."""
-    from orchestration.dbt.assets import pool_for
-    from orchestration.lib.dbt.slices import DbtSlice
-
-    return pool_for(DbtSlice(name="any", unique_ids=frozenset(), select=""), single_writer=True)
-
-
 def _guard_single_writer(instance: DagsterInstance) -> None:
     """Give the writer pool one slot on this instance if nothing limits it to one already.
 
@@ -73,7 +66,7 @@ def _guard_single_writer(instance: DagsterInstance) -> None:
     not, and then two runs would open DuckDB at once and one would fail on its lock. The limit
     is set in the instance's storage, as `dagster instance concurrency set` would, and said.
     """
-    pool = writer_pool()
+    pool = WAREHOUSE_WRITER_POOL
     storage = instance.event_log_storage
     logger = get_dagster_logger()
     if not storage.supports_global_concurrency_limits:

@@ -14,7 +14,7 @@ from unittest import mock
 from dagster import DagsterEventType, DagsterInstance
 
 from benchmarks.generate_project import generate
-from orchestration.executors import writer_pool
+from orchestration.pools import WAREHOUSE_WRITER_POOL
 from tests.harness.sandbox import REPO_ROOT, make_sandbox
 
 
@@ -41,10 +41,11 @@ def test_a_run_on_a_bare_instance_never_overlaps_dbt_steps_and_limits_the_writer
     assert run.returncode == 0, output[-4000:]
     assert "Could not set lock" not in output
     assert f"{meta.assets}/{meta.assets} assets materialized" in output
-    assert f"Concurrency pool {writer_pool()} had no limit" in output
+    assert f"Concurrency pool {WAREHOUSE_WRITER_POOL} had no limit" in output
 
     with _instance(sandbox.dagster_home) as instance:
-        assert instance.event_log_storage.get_concurrency_info(writer_pool()).slot_count == 1
+        info = instance.event_log_storage.get_concurrency_info(WAREHOUSE_WRITER_POOL)
+        assert info.slot_count == 1
         spans = []
         for record in instance.get_run_records():
             starts, ends = {}, {}

@@ -27,7 +27,7 @@ def ingest(landing, tables, *, duckdb_path: Path, run_id: str, log):
         return ingest_with(landing, tables, writer=writer, run_id=run_id, log=log)
 
 
-COLUMNS: list[str] = SUBSCRIPTIONS_HEADER.split(",")
+COLUMNS: list[str] = list(str(SUBSCRIPTIONS_HEADER).split(","))
 GOOD_ROWS = [
     ["sub_1", "acc_1", "team", "2026-01-01 00:00:00", None, 5, "active"],
     ["sub_2", "acc_2", "starter", "2026-01-02 00:00:00", "2026-02-02 00:00:00", 3, "canceled"],
