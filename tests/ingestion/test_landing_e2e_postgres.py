@@ -18,9 +18,10 @@ from dagster import DagsterRunStatus, RunsFilter
 
 from orchestration.ingestion.landing import QUARANTINE
 from orchestration.settings import PostgresWarehouse
-from tests.harness.dagster_dev import make_dev, wait_for
+from tests.harness.dagster_dev import make_dev
 from tests.harness.postgres import PostgresInfo
 from tests.harness.sandbox import DEMO_PROJECT, copy_dbt_project, make_sandbox
+from tests.harness.waiting import wait_until
 from tests.ingestion.conftest import pg_rows
 from tests.ingestion.test_landing_e2e import SENSOR_TICKS
 
@@ -114,13 +115,13 @@ def test_on_postgres_a_dropped_file_reaches_the_mart_and_a_malformed_one_changes
             ticked = {s["name"] for s in results if s["sensorState"]["ticks"]}
             return {"landing_sensor", "automation"} <= ticked
 
-        wait_for(sensors_ticked, timeout=300, interval=2, what="both sensors' first tick")
+        wait_until(sensors_ticked, timeout=300, poll=2, what="both sensors' first tick")
 
         ids = {f"evt_pg_{n}" for n in range(4)}
         _land(landing, "e2e_1.jsonl", _events(ids, user))
-        wait_for(
+        wait_until(
             lambda: _mart_ids(target, ids) == ids,
-            timeout=300, interval=2, what="the dropped events to reach fct_product_events",
+            timeout=300, poll=2, what="the dropped events to reach fct_product_events",
         )  # fmt: skip
         raw_before = pg_rows(target, "select * from raw.events order by event_id, _source_file")
 
@@ -128,14 +129,14 @@ def test_on_postgres_a_dropped_file_reaches_the_mart_and_a_malformed_one_changes
         bad = _land(landing, "e2e_2.jsonl", _events({"evt_pg_bad_1", "evt_pg_bad_2"}, user)[:-40])
         quarantined = landing / QUARANTINE / "events" / bad.name
         note = quarantined.with_name(bad.name + ".error.txt")
-        wait_for(note.exists, timeout=300, interval=1, what="the malformed file's quarantine")
+        wait_until(note.exists, timeout=300, poll=1, what="the malformed file's quarantine")
         assert "line 2" in note.read_text() and "malformed JSON" in note.read_text()
 
         def ingestion_failed():
             runs = instance.get_run_records(RunsFilter(tags={"landing/tables": "events"}))
             return [r for r in runs if r.dagster_run.status == DagsterRunStatus.FAILURE]
 
-        wait_for(ingestion_failed, timeout=120, interval=1, what="its ingestion run to fail")
+        wait_until(ingestion_failed, timeout=120, poll=1, what="its ingestion run to fail")
         assert pg_rows(target, "select * from raw.events order by event_id, _source_file") == (
             raw_before
         )
