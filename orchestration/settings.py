@@ -481,7 +481,9 @@ def validate() -> None:
         try:
             check()
         except ConfigError as error:
-            problems.append(str(error))
+            # Some settings derive from others (DBT_STEPS from the profile): say each once.
+            if str(error) not in problems:
+                problems.append(str(error))
     if not problems:  # these read profiles.yml, through the settings checked above
         try:
             # The DuckDB file is written only where the warehouse is DuckDB-like.
