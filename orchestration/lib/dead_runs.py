@@ -11,7 +11,6 @@ Only runs known to have run on this machine are judged: those `make run` tagged 
 host's name, and every run of an instance whose launcher starts local processes.
 """
 
-import os
 import socket
 from collections.abc import Callable
 
@@ -23,6 +22,8 @@ from dagster import (
     RunsFilter,
 )
 
+from orchestration.lib.orphan_guard import process_alive
+
 HOST_TAG = "orchestration/run_worker_host"
 _LIVE = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
 
@@ -30,16 +31,6 @@ _LIVE = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.C
 def host_tags() -> dict[str, str]:
     """Tags for a run whose worker is this process, so a later check may judge it."""
     return {HOST_TAG: socket.gethostname()}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, owned by someone else
-        return True
-    return True
 
 
 def _worker_pid(instance: DagsterInstance, run_id: str) -> int | None:
@@ -59,7 +50,7 @@ def fail_dead_runs(instance: DagsterInstance, say: Callable[[str], None] = print
         if tagged_host != host and not (tagged_host is None and local_launcher):
             continue
         pid = _worker_pid(instance, run.run_id)
-        if pid is None or _alive(pid):
+        if pid is None or process_alive(pid):
             continue  # not started yet (the queue's business), or still running
         message = (
             f"Run {run.run_id} ({run.job_name}) was left {run.status.value} by a run worker "

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from dagster import get_dagster_logger
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this host (owned by anyone)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -38,7 +39,7 @@ def interrupt_when_gone(run_worker_pid: int | None, poll_seconds: float = 1.0) -
 
     def watch() -> None:
         while not done.wait(poll_seconds):
-            if not _alive(run_worker_pid):
+            if not process_alive(run_worker_pid):
                 get_dagster_logger().warning(
                     f"The run worker (pid {run_worker_pid}) is gone: stopping this step and dbt."
                 )
