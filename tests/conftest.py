@@ -37,7 +37,6 @@ LANE_BY_PATH = {
     "operating/": "e2e",
     "alerts/test_alerts_daemon.py": "e2e",
     "ingestion/test_landing_e2e.py": "e2e",
-    "test_make_dev.py": "e2e",
 }
 TESTS_DIR = Path(__file__).resolve().parent
 

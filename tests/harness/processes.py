@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 
-def stop_process_group(process: subprocess.Popen, grace: float = 60) -> None:
+def stop_process_group(process: subprocess.Popen, grace: float = 15) -> None:
     """SIGTERM to the process's whole group, SIGKILL to it if still there after `grace` seconds.
 
     The process must lead its own session (start_new_session=True): `make dev`, the daemon and
