@@ -1,0 +1,288 @@
+"""A per-node timeline of one dbt invocation, from its run_results.json, as Markdown.
+
+Dagster draws a step as one bar however many dbt nodes it runs, so a slow model or an idle dbt
+thread is invisible there. dbt times every node itself (the `timing` entries of each result:
+compile, then execute), which is all a timeline needs: no extra work while dbt runs.
+
+The chart has one lane per dbt thread, not one row per node, so its height is the thread count
+whatever the project's size; every node is still named, one line each, in the list below it.
+"""
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+GANTT_WIDTH = 100
+# Successive nodes on a lane alternate glyphs, so two back-to-back nodes show as two segments.
+GLYPHS = ("█", "▒")
+IDLE = "·"
+
+
+class TimelineError(ValueError):
+    """run_results.json is not shaped as dbt writes it."""
+
+
+@dataclass(frozen=True)
+class NodeTiming:
+    unique_id: str
+    name: str
+    resource_type: str
+    status: str
+    thread_id: str
+    start: float  # POSIX seconds
+    end: float
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Timeline:
+    nodes: tuple[NodeTiming, ...]  # by start
+    untimed: tuple[NodeTiming, ...]  # results dbt did not time (skipped); start == end == 0
+    threads: int  # dbt's configured threads, or the lanes seen if more
+    critical_path: tuple[NodeTiming, ...]  # first node first
+    dbt_elapsed: float | None  # dbt's own elapsed_time, parsing and startup included
+
+    @property
+    def start(self) -> float:
+        return min((n.start for n in self.nodes), default=0.0)
+
+    @property
+    def wall(self) -> float:
+        """Seconds from the first node's start to the last node's end."""
+        return max((n.end for n in self.nodes), default=0.0) - self.start
+
+    def busy_seconds(self) -> dict[str, float]:
+        busy: dict[str, float] = defaultdict(float)
+        for node in self.nodes:
+            busy[node.thread_id] += node.duration
+        return dict(sorted(busy.items(), key=lambda item: _natural(item[0])))
+
+    def saturation(self) -> dict[str, float]:
+        """Per dbt thread: the share of the wall time it spent running a node."""
+        wall = self.wall or 1.0
+        return {thread: seconds / wall for thread, seconds in self.busy_seconds().items()}
+
+    @property
+    def utilisation(self) -> float:
+        """Busy thread-seconds over the thread-seconds dbt had (configured threads x wall)."""
+        capacity = self.threads * self.wall
+        return sum(self.busy_seconds().values()) / capacity if capacity else 0.0
+
+    def slowest(self, count: int = 10) -> list[NodeTiming]:
+        return sorted(self.nodes, key=lambda n: (-n.duration, n.unique_id))[:count]
+
+
+def build_timeline(run_results: Mapping[str, Any], manifest: Mapping[str, Any]) -> Timeline:
+    """The timeline of one run_results.json; `manifest` gives names and `depends_on`."""
+    if not isinstance(run_results, Mapping) or not isinstance(run_results.get("results"), list):
+        raise TimelineError("run_results.json has no `results` list")
+    manifest_nodes = manifest.get("nodes", {}) if isinstance(manifest, Mapping) else {}
+    timed, untimed = _node_timings(run_results["results"], manifest_nodes)
+    args = run_results.get("args")
+    configured = args.get("threads") if isinstance(args, Mapping) else None
+    lanes = len({n.thread_id for n in timed})
+    elapsed = run_results.get("elapsed_time")
+    return Timeline(
+        nodes=tuple(timed),
+        untimed=tuple(untimed),
+        threads=max(configured if isinstance(configured, int) else 0, lanes, 1),
+        critical_path=tuple(critical_path(timed, manifest_nodes)),
+        dbt_elapsed=float(elapsed) if isinstance(elapsed, int | float) else None,
+    )
+
+
+def _node_timings(
+    results: Sequence[Any], manifest_nodes: Mapping[str, Any]
+) -> tuple[list[NodeTiming], list[NodeTiming]]:
+    timed: list[NodeTiming] = []
+    untimed: list[NodeTiming] = []
+    for index, result in enumerate(results):
+        unique_id = result.get("unique_id") if isinstance(result, Mapping) else None
+        if not isinstance(unique_id, str):
+            raise TimelineError(f"run_results.json: result {index} has no `unique_id`")
+        node = manifest_nodes.get(unique_id) or {}
+        parts = unique_id.split(".")
+        name = str(node.get("name") or parts[-1])
+        resource_type = str(node.get("resource_type") or parts[0])
+        status = str(result.get("status"))
+        spans = [
+            (entry.get("started_at"), entry.get("completed_at"))
+            for entry in result.get("timing") or ()
+            if isinstance(entry, Mapping) and entry.get("started_at") and entry.get("completed_at")
+        ]
+        if not spans:
+            untimed.append(NodeTiming(unique_id, name, resource_type, status, "", 0.0, 0.0))
+            continue
+        try:
+            start = min(_seconds(started) for started, _ in spans)
+            end = max(_seconds(completed) for _, completed in spans)
+        except (TypeError, ValueError):
+            raise TimelineError(
+                f"run_results.json: {unique_id} has a timing entry that is not an ISO 8601 time"
+            ) from None
+        thread = str(result.get("thread_id") or "unknown thread")
+        timed.append(NodeTiming(unique_id, name, resource_type, status, thread, start, end))
+    timed.sort(key=lambda n: (n.start, n.end, n.unique_id))
+    return timed, untimed
+
+
+def critical_path(
+    nodes: Sequence[NodeTiming], manifest_nodes: Mapping[str, Any]
+) -> list[NodeTiming]:
+    """The chain that ends with the node that finished last, walked back to a node that waited
+    on nothing of this run by taking, each time, the predecessor that finished last.
+
+    A node's predecessors are its `depends_on` nodes that ran here and, as `dbt build` orders
+    them, the tests of those nodes. Only those that ended before the node started count: that
+    drops edges dbt did not wait on (a test reading the node itself; a source a project's own
+    seed stands in for, lib/dbt/dagster_manifest.py).
+    """
+    if not nodes:
+        return []
+    by_id = {n.unique_id: n for n in nodes}
+    parents: dict[str, list[str]] = {}
+    tests_of: dict[str, list[str]] = defaultdict(list)
+    for unique_id, node in by_id.items():
+        depends_on = (manifest_nodes.get(unique_id) or {}).get("depends_on") or {}
+        parents[unique_id] = [p for p in depends_on.get("nodes") or () if p in by_id]
+        if node.resource_type == "test":
+            for parent in parents[unique_id]:
+                tests_of[parent].append(unique_id)
+    current = max(nodes, key=lambda n: (n.end, n.start))
+    path = [current]
+    seen = {current.unique_id}
+    while True:
+        candidates = list(parents[current.unique_id])
+        if current.resource_type != "test":
+            candidates += [t for p in parents[current.unique_id] for t in tests_of[p]]
+        ready = [by_id[c] for c in candidates if c not in seen and by_id[c].end <= current.start]
+        if not ready:
+            break
+        current = max(ready, key=lambda n: (n.end, n.unique_id))
+        path.append(current)
+        seen.add(current.unique_id)
+    path.reverse()
+    return path
+
+
+def timeline_markdown(timeline: Timeline, *, slowest: int = 10, width: int = GANTT_WIDTH) -> str:
+    nodes, t0, wall = timeline.nodes, timeline.start, timeline.wall
+    dbt_total = f" (dbt ran {timeline.dbt_elapsed:.1f} s in all)" if timeline.dbt_elapsed else ""
+    lines = [
+        f"**{len(nodes)} dbt nodes** timed ({len(timeline.untimed)} not run), "
+        f"{wall:.1f} s from the first node's start to the last one's end{dbt_total}, "
+        f"{timeline.threads} threads, {timeline.utilisation:.0%} busy.",
+        "",
+    ]
+    if not nodes:
+        return "\n".join([*lines, *_untimed_lines(timeline)])
+    lines += ["### Threads", "", "```text", *_gantt(timeline, width), "```", ""]
+    lines.append(
+        f"One lane per dbt thread; one column is {wall / width:.3g} s. Each node is a run of "
+        f"`{GLYPHS[0]}` or `{GLYPHS[1]}` (they alternate), `{IDLE}` is an idle thread; nodes "
+        "shorter than a column share it. Every node is listed below."
+    )
+    lines += ["", f"### Nodes ({len(nodes)}, by start)", "", "```text"]
+    lines += _node_list(nodes, t0)
+    lines += ["```", "", *_untimed_lines(timeline)]
+    lines += ["", f"### Slowest models (top {min(slowest, len(nodes))} of {len(nodes)})", ""]
+    lines += ["| # | Node | Type | Duration | Starts at | Thread | Status |"]
+    lines += ["|---|---|---|---|---|---|---|"]
+    for rank, n in enumerate(timeline.slowest(slowest), 1):
+        lines.append(
+            f"| {rank} | {_cell(n.name)} | {n.resource_type} | {n.duration:.2f} s "
+            f"| +{n.start - t0:.2f} s | {_lane(n.thread_id)} | {n.status} |"
+        )
+    path = timeline.critical_path
+    running = sum(n.duration for n in path)
+    lines += ["", f"### Critical path ({len(path)} nodes)", ""]
+    lines.append(
+        f"The chain of dependent nodes that ended last: {running:.1f} s running, "
+        f"{wall - running:.1f} s between its nodes or before its first one (waiting for a "
+        "thread or dbt)."
+    )
+    lines += ["", "| # | Node | Type | Starts at | Duration | Waited | Thread |"]
+    lines += ["|---|---|---|---|---|---|---|"]
+    previous_end = t0
+    for step, n in enumerate(path, 1):
+        lines.append(
+            f"| {step} | {_cell(n.name)} | {n.resource_type} | +{n.start - t0:.2f} s "
+            f"| {n.duration:.2f} s | {n.start - previous_end:.2f} s | {_lane(n.thread_id)} |"
+        )
+        previous_end = n.end
+    return "\n".join(lines) + "\n"
+
+
+def _gantt(timeline: Timeline, width: int) -> list[str]:
+    t0, wall = timeline.start, timeline.wall or 1.0
+    by_thread: dict[str, list[NodeTiming]] = defaultdict(list)
+    for node in timeline.nodes:
+        by_thread[node.thread_id].append(node)
+    saturation = timeline.saturation()
+    label_width = max(len(_lane(t)) for t in saturation)
+    rows = [" " * (label_width + 1) + _axis(wall, width)]
+    for thread, share in saturation.items():
+        cells = [IDLE] * width
+        for index, node in enumerate(by_thread[thread]):
+            first = min(int((node.start - t0) / wall * width), width - 1)
+            last = max(math.ceil((node.end - t0) / wall * width), first + 1)
+            cells[first : min(last, width)] = GLYPHS[index % 2] * (min(last, width) - first)
+        rows.append(f"{_lane(thread):<{label_width}} |{''.join(cells)}| {share:4.0%} busy")
+    idle = timeline.threads - len(saturation)
+    if idle > 0:
+        rows.append(f"({idle} of {timeline.threads} threads ran no node)")
+    return rows
+
+
+def _axis(wall: float, width: int) -> str:
+    """Seconds at the chart's quarters, aligned to the lanes' first column."""
+    axis = [" "] * (width + 2)
+    for quarter in range(5):
+        label = f"{wall * quarter / 4:.1f} s"
+        column = min(1 + quarter * width // 4, width + 2 - len(label))
+        axis[column : column + len(label)] = label
+    return "".join(axis).rstrip()
+
+
+def _node_list(nodes: Sequence[NodeTiming], t0: float) -> list[str]:
+    name_width = max(len(n.name) for n in nodes)
+    thread_width = max(len(_lane(n.thread_id)) for n in nodes)
+    header = f"{'start':>9} {'duration':>9}  {'thread':<{thread_width}}  {'status':<7} {'type':<9}"
+    rows = [f"{header} {'name':<{name_width}}".rstrip()]
+    for n in nodes:
+        rows.append(
+            f"{f'+{n.start - t0:.2f}s':>9} {f'{n.duration:.2f}s':>9}  "
+            f"{_lane(n.thread_id):<{thread_width}}  {n.status:<7} {n.resource_type:<9} {n.name}"
+        )
+    return rows
+
+
+def _untimed_lines(timeline: Timeline) -> list[str]:
+    if not timeline.untimed:
+        return []
+    names = ", ".join(f"{n.name} ({n.status})" for n in timeline.untimed)
+    return [f"Not run, so not timed ({len(timeline.untimed)}): {names}."]
+
+
+def _lane(thread_id: str) -> str:
+    """`Thread-3 (worker)` -> `Thread-3`: the suffix is the same on every dbt thread."""
+    return thread_id.removesuffix(" (worker)")
+
+
+def _natural(text: str) -> list[Any]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _seconds(stamp: Any) -> float:
+    return datetime.fromisoformat(stamp).timestamp()
