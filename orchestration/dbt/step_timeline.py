@@ -16,7 +16,8 @@ from dagster import (
 )
 from dagster_dbt.asset_utils import DAGSTER_DBT_UNIQUE_ID_METADATA_KEY
 
-from orchestration.lib.dbt.timeline import Timeline, build_timeline, timeline_markdown
+from orchestration.lib.dbt.timeline import Timeline, build_timeline
+from orchestration.lib.dbt.timeline_markdown import timeline_markdown
 
 SLOWEST_SCHEMA = TableSchema(
     columns=[

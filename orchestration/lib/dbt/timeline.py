@@ -1,25 +1,17 @@
-"""A per-node timeline of one dbt invocation, from its run_results.json, as Markdown.
+"""When each node of one dbt invocation ran, and on which thread, from its run_results.json.
 
 Dagster draws a step as one bar however many dbt nodes it runs, so a slow model or an idle dbt
 thread is invisible there. dbt times every node itself (the `timing` entries of each result:
-compile, then execute), which is all a timeline needs: no extra work while dbt runs.
-
-The chart has one lane per dbt thread, not one row per node, so its height is the thread count
-whatever the project's size; every node is still named, one line each, in the list below it.
+compile, then execute), which is all a timeline needs: no extra work while dbt runs. This module
+reads it; timeline_markdown.py draws it.
 """
 
-import math
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-
-GANTT_WIDTH = 100
-# Successive nodes on a lane alternate glyphs, so two back-to-back nodes show as two segments.
-GLYPHS = ("█", "▒")
-IDLE = "·"
 
 
 class TimelineError(ValueError):
@@ -172,116 +164,13 @@ def critical_path(
     return path
 
 
-def timeline_markdown(timeline: Timeline, *, slowest: int = 10, width: int = GANTT_WIDTH) -> str:
-    nodes, t0, wall = timeline.nodes, timeline.start, timeline.wall
-    dbt_total = f" (dbt ran {timeline.dbt_elapsed:.1f} s in all)" if timeline.dbt_elapsed else ""
-    lines = [
-        f"**{len(nodes)} dbt nodes** timed ({len(timeline.untimed)} not run), "
-        f"{wall:.1f} s from the first node's start to the last one's end{dbt_total}, "
-        f"{timeline.threads} threads, {timeline.utilisation:.0%} busy.",
-        "",
-    ]
-    if not nodes:
-        return "\n".join([*lines, *_untimed_lines(timeline)])
-    lines += ["### Threads", "", "```text", *_gantt(timeline, width), "```", ""]
-    lines.append(
-        f"One lane per dbt thread; one column is {wall / width:.3g} s. Each node is a run of "
-        f"`{GLYPHS[0]}` or `{GLYPHS[1]}` (they alternate), `{IDLE}` is an idle thread; nodes "
-        "shorter than a column share it. Every node is listed below."
-    )
-    lines += ["", f"### Nodes ({len(nodes)}, by start)", "", "```text"]
-    lines += _node_list(nodes, t0)
-    lines += ["```", "", *_untimed_lines(timeline)]
-    lines += ["", f"### Slowest models (top {min(slowest, len(nodes))} of {len(nodes)})", ""]
-    lines += ["| # | Node | Type | Duration | Starts at | Thread | Status |"]
-    lines += ["|---|---|---|---|---|---|---|"]
-    for rank, n in enumerate(timeline.slowest(slowest), 1):
-        lines.append(
-            f"| {rank} | {_cell(n.name)} | {n.resource_type} | {n.duration:.2f} s "
-            f"| +{n.start - t0:.2f} s | {_lane(n.thread_id)} | {n.status} |"
-        )
-    path = timeline.critical_path
-    running = sum(n.duration for n in path)
-    lines += ["", f"### Critical path ({len(path)} nodes)", ""]
-    lines.append(
-        f"The chain of dependent nodes that ended last: {running:.1f} s running, "
-        f"{wall - running:.1f} s between its nodes or before its first one (waiting for a "
-        "thread or dbt)."
-    )
-    lines += ["", "| # | Node | Type | Starts at | Duration | Waited | Thread |"]
-    lines += ["|---|---|---|---|---|---|---|"]
-    previous_end = t0
-    for step, n in enumerate(path, 1):
-        lines.append(
-            f"| {step} | {_cell(n.name)} | {n.resource_type} | +{n.start - t0:.2f} s "
-            f"| {n.duration:.2f} s | {n.start - previous_end:.2f} s | {_lane(n.thread_id)} |"
-        )
-        previous_end = n.end
-    return "\n".join(lines) + "\n"
-
-
-def _gantt(timeline: Timeline, width: int) -> list[str]:
-    t0, wall = timeline.start, timeline.wall or 1.0
-    by_thread: dict[str, list[NodeTiming]] = defaultdict(list)
-    for node in timeline.nodes:
-        by_thread[node.thread_id].append(node)
-    saturation = timeline.saturation()
-    label_width = max(len(_lane(t)) for t in saturation)
-    rows = [" " * (label_width + 1) + _axis(wall, width)]
-    for thread, share in saturation.items():
-        cells = [IDLE] * width
-        for index, node in enumerate(by_thread[thread]):
-            first = min(int((node.start - t0) / wall * width), width - 1)
-            last = max(math.ceil((node.end - t0) / wall * width), first + 1)
-            cells[first : min(last, width)] = GLYPHS[index % 2] * (min(last, width) - first)
-        rows.append(f"{_lane(thread):<{label_width}} |{''.join(cells)}| {share:4.0%} busy")
-    idle = timeline.threads - len(saturation)
-    if idle > 0:
-        rows.append(f"({idle} of {timeline.threads} threads ran no node)")
-    return rows
-
-
-def _axis(wall: float, width: int) -> str:
-    """Seconds at the chart's quarters, aligned to the lanes' first column."""
-    axis = [" "] * (width + 2)
-    for quarter in range(5):
-        label = f"{wall * quarter / 4:.1f} s"
-        column = min(1 + quarter * width // 4, width + 2 - len(label))
-        axis[column : column + len(label)] = label
-    return "".join(axis).rstrip()
-
-
-def _node_list(nodes: Sequence[NodeTiming], t0: float) -> list[str]:
-    name_width = max(len(n.name) for n in nodes)
-    thread_width = max(len(_lane(n.thread_id)) for n in nodes)
-    header = f"{'start':>9} {'duration':>9}  {'thread':<{thread_width}}  {'status':<7} {'type':<9}"
-    rows = [f"{header} {'name':<{name_width}}".rstrip()]
-    for n in nodes:
-        rows.append(
-            f"{f'+{n.start - t0:.2f}s':>9} {f'{n.duration:.2f}s':>9}  "
-            f"{_lane(n.thread_id):<{thread_width}}  {n.status:<7} {n.resource_type:<9} {n.name}"
-        )
-    return rows
-
-
-def _untimed_lines(timeline: Timeline) -> list[str]:
-    if not timeline.untimed:
-        return []
-    names = ", ".join(f"{n.name} ({n.status})" for n in timeline.untimed)
-    return [f"Not run, so not timed ({len(timeline.untimed)}): {names}."]
-
-
-def _lane(thread_id: str) -> str:
+def lane_name(thread_id: str) -> str:
     """`Thread-3 (worker)` -> `Thread-3`: the suffix is the same on every dbt thread."""
     return thread_id.removesuffix(" (worker)")
 
 
 def _natural(text: str) -> list[Any]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
 
 
 def _seconds(stamp: Any) -> float:
