@@ -187,6 +187,19 @@ def test_skipped_nodes_are_counted_and_named_but_not_drawn():
     assert _listed_names(markdown) == ["parent"]
 
 
+def test_nodes_missing_from_the_manifest_are_named_from_their_id_and_unit_tests_found():
+    results = [
+        _result("test.p.not_null_a_id.8f3e2a1b0c", 0, 1),
+        _result("unit_test.p.a.a_sums_amounts", 1, 2),
+    ]
+    manifest = {"unit_tests": {"unit_test.p.a.a_sums_amounts": {"name": "a_sums_amounts"}}}
+    nodes = build_timeline(_run(results), manifest).nodes
+    assert [(n.name, n.resource_type) for n in nodes] == [
+        ("not_null_a_id", "test"),
+        ("a_sums_amounts", "unit_test"),
+    ]
+
+
 def test_a_run_that_timed_nothing_says_so():
     skipped = {"unique_id": "model.p.a", "status": "skipped", "timing": []}
     markdown = timeline_markdown(build_timeline(_run([skipped]), {}))

@@ -75,7 +75,9 @@ def build_timeline(run_results: Mapping[str, Any], manifest: Mapping[str, Any]) 
     """The timeline of one run_results.json; `manifest` gives names and `depends_on`."""
     if not isinstance(run_results, Mapping) or not isinstance(run_results.get("results"), list):
         raise TimelineError("run_results.json has no `results` list")
-    manifest_nodes = manifest.get("nodes", {}) if isinstance(manifest, Mapping) else {}
+    manifest = manifest if isinstance(manifest, Mapping) else {}
+    # dbt keeps unit tests apart from the nodes; both run in `dbt build`.
+    manifest_nodes = {**manifest.get("unit_tests", {}), **manifest.get("nodes", {})}
     timed, untimed = _node_timings(run_results["results"], manifest_nodes)
     args = run_results.get("args")
     configured = args.get("threads") if isinstance(args, Mapping) else None
@@ -101,7 +103,8 @@ def _node_timings(
             raise TimelineError(f"run_results.json: result {index} has no `unique_id`")
         node = manifest_nodes.get(unique_id) or {}
         parts = unique_id.split(".")
-        name = str(node.get("name") or parts[-1])
+        # Without the node (a manifest from another parse), its id still holds its name.
+        name = str(node.get("name") or (parts[2] if len(parts) > 2 else unique_id))
         resource_type = str(node.get("resource_type") or parts[0])
         status = str(result.get("status"))
         spans = [
