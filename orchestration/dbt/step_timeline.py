@@ -16,7 +16,7 @@ from dagster import (
 )
 from dagster_dbt.asset_utils import DAGSTER_DBT_UNIQUE_ID_METADATA_KEY
 
-from orchestration.lib.dbt.timeline import Timeline, build_timeline
+from orchestration.lib.dbt.timeline import Timeline, build_timeline, lane_name
 from orchestration.lib.dbt.timeline_markdown import timeline_markdown
 
 SLOWEST_SCHEMA = TableSchema(
@@ -69,7 +69,7 @@ def step_timeline(
                             "node": n.name,
                             "type": n.resource_type,
                             "seconds": round(n.duration, 3),
-                            "thread": n.thread_id,
+                            "thread": lane_name(n.thread_id),
                             "status": n.status,
                         }
                     )
