@@ -228,6 +228,8 @@ class Deployment:
         with contextlib.closing(psycopg2.connect(self.warehouse_url)) as con:
             con.autocommit = True
             with con.cursor() as cur:
+                # dbt's target schema, as the POSTGRES_TARGET above writes there.
+                cur.execute(f"set search_path to {POSTGRES_TARGET['schema']}, public")
                 cur.execute(sql)
                 return cur.fetchall() if cur.description else []
 

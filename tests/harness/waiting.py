@@ -8,7 +8,7 @@ T = TypeVar("T")
 
 # A bound on a hang, never a measure of speed: on a loaded 2-core machine a `make dev` stack can
 # take minutes to reach a state, and a test that waits for a state must not fail for being slow.
-HANG_TIMEOUT = 1800.0
+HANG_TIMEOUT = 600.0
 
 
 def wait_until(

@@ -8,14 +8,16 @@ import time
 import pytest
 from dagster import DagsterEventType, DagsterRunStatus
 
+from orchestration.lib.dbt.slices import ONE_STEP_SLICE
 from tests.harness.waiting import HANG_TIMEOUT, wait_until
 from tests.operating.drills import dbt_log, dbt_processes
 
 # All tests on one `make dev` stack run in the same xdist worker, so the stack starts once.
 pytestmark = pytest.mark.xdist_group("ops_stack")
 
-# A few seconds of cross join: long enough to be mid-query when the worker dies.
-QUICKER_SLOW = {"ops": {"dbt_models": {"config": {"dbt_vars": {"slow_side": "60000"}}}}}
+# A few seconds of cross join: long enough to be mid-query when the worker dies. DuckDB is a
+# single writer, so the default layout is one dbt step (DBT_STEPS=one), whatever the folders.
+QUICKER_SLOW = {"ops": {f"dbt_{ONE_STEP_SLICE}": {"config": {"dbt_vars": {"slow_side": "60000"}}}}}
 
 
 def test_killed_run_worker_is_failed_and_retried_to_success(ops_stack):

@@ -19,7 +19,7 @@ def test_a_mart_page_shows_description_owner_row_count_and_status(
     text = page.inner_text("body")
     assert node["description"].split(".")[0] in text
     assert node["config"]["meta"]["owner"] in text
-    assert "Materialized" in text and "Never materialized" not in text
+    assert "Latest materialization" in text and "Never materialized" not in text
     with ui_stack.sandbox.instance() as instance:
         from dagster import AssetKey
 
@@ -42,4 +42,4 @@ def test_a_mart_checks_tab_lists_its_dbt_tests_with_their_status(ui_stack: UiSta
     text = page.inner_text("body")
     for name in tests:
         assert name in text, name
-    assert "Passed" in text
+    assert "Succeeded" in text  # the UI's word for a check that passed

@@ -15,18 +15,22 @@ from tests.harness.dagster_runs import step_windows
 from tests.harness.postgres import EmbeddedPostgres, PostgresInfo
 from tests.harness.sandbox import Sandbox, make_sandbox
 
-# Two models of different slices that each wait, inside Postgres, until the other one is running
-# (up to 90 s), then hold 2 s more so the other sees them too: they only finish early when the
-# two slices really run side by side.
+# Two models of different slices that each wait, inside Postgres, until the other one is running,
+# then hold 2 s more so the other sees them too. A model that never meets the other fails (after
+# 10 minutes, a bound on a hang: a loaded machine may start the second run's step minutes later),
+# so both runs succeed only if their slices really run side by side.
 RENDEZVOUS = """
 {% macro rendezvous(me, other) %}
 do $$
 declare waited int := 0;
 begin
   perform set_config('application_name', 'rendezvous_{{ me }}', false);
-  while waited < 900 and not exists (
+  while not exists (
     select 1 from pg_stat_activity where application_name = 'rendezvous_{{ other }}'
   ) loop
+    if waited >= 6000 then
+      raise exception 'rendezvous_{{ me }} never met rendezvous_{{ other }}';
+    end if;
     perform pg_sleep(0.1);
     waited := waited + 1;
   end loop;

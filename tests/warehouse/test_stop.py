@@ -43,7 +43,11 @@ def test_terminate_cancels_the_running_query_and_keeps_the_old_table(pg_stack):
     print(f"stop took {time.monotonic() - requested:.1f}s from request to {run.status.value}")
     assert run.status == DagsterRunStatus.CANCELED
     # The run has ended: its processes are gone, so a backend left now would be an orphan.
-    wait_until(lambda: not _our_backends(pg_stack), 60, "no backend of ours left", poll=0.5)
+    try:
+        wait_until(lambda: not _our_backends(pg_stack), 60, "no backend of ours left", poll=0.5)
+    except TimeoutError:
+        left = _our_backends(pg_stack)
+        raise AssertionError(f"backends left after the run ended: {left}") from None
     assert pg_stack.warehouse.query(db, "select distinct version from drills.stoppable") == [(1,)]
     leftovers = pg_stack.warehouse.query(
         db, "select relname from pg_class where relname like 'stoppable\\_\\_dbt%'"
