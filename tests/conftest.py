@@ -23,6 +23,7 @@ LANE_BY_PATH = {
     "lib/test_sla.py": "unit",
     "lib/test_slices.py": "unit",
     "lib/test_source_freshness.py": "unit",
+    "lib/test_timeline.py": "unit",
     "lib/test_translator.py": "unit",
     "ingestion/test_sources.py": "unit",
     "alerts/test_run_failures.py": "unit",

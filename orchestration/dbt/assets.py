@@ -17,6 +17,7 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from orchestration import settings
 from orchestration.dbt.project import dbt_project
+from orchestration.dbt.step_timeline import step_timeline
 from orchestration.lib.dagster_patches import cache_step_output_asset_keys
 from orchestration.lib.dbt.artifacts import sweep_old_runs
 from orchestration.lib.dbt.cli_args import dbt_build_args, invocation_target_path
@@ -97,11 +98,18 @@ def _slice_assets(dbt_slice: DbtSlice, manifest: Mapping[str, Any]) -> AssetsDef
             target_path=target_path,
         )
         with interrupt_when_gone(_local_run_worker_pid(context)), _explain_connection_errors():
-            yield from stream_dbt_events(
-                invocation,
-                single_writer=settings.single_writer_warehouse(),
-                rows_counted_by_dbt=getattr(dbt, "counts_rows_in_dbt", False),
-            )
+            dbt_error: DagsterDbtCliRuntimeError | None = None
+            try:
+                yield from stream_dbt_events(
+                    invocation,
+                    single_writer=settings.single_writer_warehouse(),
+                    rows_counted_by_dbt=getattr(dbt, "counts_rows_in_dbt", False),
+                )
+            except DagsterDbtCliRuntimeError as error:
+                dbt_error = error  # a failed model or test: where a timeline helps most
+            yield from step_timeline(context, target_path, manifest)
+            if dbt_error is not None:
+                raise dbt_error
 
     return _slice
 
