@@ -101,9 +101,7 @@ def _slice_assets(dbt_slice: DbtSlice, manifest: Mapping[str, Any]) -> AssetsDef
             dbt_error: DagsterDbtCliRuntimeError | None = None
             try:
                 yield from stream_dbt_events(
-                    invocation,
-                    single_writer=settings.single_writer_warehouse(),
-                    rows_counted_by_dbt=getattr(dbt, "counts_rows_in_dbt", False),
+                    invocation, rows_counted_by_dbt=getattr(dbt, "counts_rows_in_dbt", False)
                 )
             except DagsterDbtCliRuntimeError as error:
                 dbt_error = error  # a failed model or test: where a timeline helps most

@@ -12,6 +12,6 @@ def dbt_resource() -> ProjectDbtCliResource:
         profiles_dir=str(settings.dbt_profiles_dir()),
         target=settings.dbt_target(),
         dbt_executable=settings.dbt_executable(),
-        # Only dbt can count rows while it holds a single-writer warehouse's lock.
-        count_rows_in_dbt=settings.single_writer_warehouse(),
+        # dbt counts each table's rows itself, on every warehouse (lib/dbt/events.py says why).
+        count_rows_in_dbt=True,
     )

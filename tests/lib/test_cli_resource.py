@@ -64,7 +64,7 @@ def test_dbt_counts_the_rows_of_each_table_it_builds_while_it_holds_the_lock(
         ["build"], manifest=project / "target" / "manifest.json", target_path=tmp_path / "run"
     )
     assert invocation.dbt_command.startswith(f"{sys.executable} {ROW_COUNTING_DBT} build")
-    events = list(stream_dbt_events(invocation, single_writer=True, rows_counted_by_dbt=True))
+    events = list(stream_dbt_events(invocation, rows_counted_by_dbt=True))
 
     materialized = {
         event.asset_key.path[-1]: event.metadata

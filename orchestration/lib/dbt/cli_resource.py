@@ -1,13 +1,13 @@
-"""The dbt CLI resource, minus costs paid by every step before dbt starts, plus row counts on
-single-writer warehouses.
+"""The dbt CLI resource, minus costs paid by every step before dbt starts, plus row counts.
 
-- dagster-dbt runs `dbt --version` in every process that calls `DbtCliResource.cli()` (about 2 s
-  here, paid by every step, every ECS task). When the dbt executable is the one installed beside
-  this interpreter, the installed dbt-core distribution already says which version it is.
-- On a single-writer warehouse (DuckDB) dbt holds the lock while it runs, so rows cannot be
-  counted from here. dbt then runs as `row_counting_dbt.py` (dbt's own CLI plus a callback that
-  counts each table as it is built), and the in-process adapter dagster-dbt would build for row
-  counts (1-2 s per step, parsing every dbt macro) is not built at all.
+- dagster-dbt runs `dbt --version` in every process that calls `DbtCliResource.cli()` (paid by
+  every step, every ECS task). When the dbt executable is the one installed beside this
+  interpreter, the installed dbt-core distribution already says which version it is.
+- dbt runs as `row_counting_dbt.py` (dbt's own CLI plus a callback that counts each table as it
+  is built): on a single-writer warehouse (DuckDB) dbt holds the lock while it runs, so no one
+  else could count, and on any warehouse dbt's output is then read in the step's main thread,
+  where a stop reaches it (lib/dbt/events.py). The in-process adapter dagster-dbt would build to
+  count rows (it parses every dbt macro) is not built at all.
 """
 
 import importlib.metadata
@@ -53,9 +53,9 @@ class ProjectDbtCliResource(DbtCliResource):
             )
         if count_rows_in_dbt:
             get_dagster_logger().warning(
-                f"DBT_EXECUTABLE={dbt_executable} is not the dbt beside {sys.executable}: on a "
-                "single-writer warehouse its tables get no row counts. Unset DBT_EXECUTABLE to "
-                "use the code location's own dbt."
+                f"DBT_EXECUTABLE={dbt_executable} is not the dbt beside {sys.executable}: its "
+                "tables get no row counts. Unset DBT_EXECUTABLE to use the code location's own "
+                "dbt."
             )
         return cls(dbt_executable=dbt_executable, **fields)
 

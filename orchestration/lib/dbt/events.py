@@ -15,36 +15,30 @@ from orchestration.lib.dbt.row_counting_dbt import is_counted, row_count_of
 ROW_COUNT_KEY = "dagster/row_count"
 
 
-def stream_dbt_events(
-    invocation: DbtCliInvocation, *, single_writer: bool, rows_counted_by_dbt: bool
-) -> Iterator[Any]:
+def stream_dbt_events(invocation: DbtCliInvocation, *, rows_counted_by_dbt: bool) -> Iterator[Any]:
     """Yield the invocation's Dagster events as dbt reports them, each table with its row count.
 
-    A multi-writer warehouse counts rows from here while dbt runs (dagster-dbt's
-    `fetch_row_counts`). A single-writer one (DuckDB) cannot: dbt holds the lock until it exits.
-    There dbt counts them itself when `rows_counted_by_dbt` (row_counting_dbt.py, run by
-    ProjectDbtCliResource): each table's result waits for its count, which dbt logs right
-    behind it, in the table's own thread, before anything downstream of it can start. Every other
-    event is yielded as dbt reports it, so Dagster's event writes overlap dbt's work, and outputs
-    keep dbt's order, which is the topological order Dagster requires of a step, except where
-    two dbt nodes share an asset key (lib/dbt/output_order.py).
+    dbt counts the rows itself when `rows_counted_by_dbt` (row_counting_dbt.py, run by
+    ProjectDbtCliResource), on every warehouse: each table's result waits for its count, which
+    dbt logs right behind it, in the table's own thread, before anything downstream of it can
+    start. Every other event is yielded as dbt reports it, so Dagster's event writes overlap
+    dbt's work, and outputs keep dbt's order, which is the topological order Dagster requires of
+    a step, except where two dbt nodes share an asset key (lib/dbt/output_order.py).
+
+    dbt's output is read here, in the step's main thread, never in a worker thread: a stop
+    request interrupts the main thread, and only there does dagster-dbt forward it to dbt as
+    SIGINT, so that dbt cancels its running queries. (dagster-dbt's `fetch_row_counts` reads
+    dbt's output in a thread pool: a stopped run then waited for dbt to finish on its own,
+    and its query ran on in the warehouse after the run was marked canceled.)
     """
     context = invocation.context
     assets_def = context.assets_def if context is not None and context.has_assets_def else None
     selected = context.selected_asset_keys if assets_def is not None and context else ()
-    yield from in_lineage_order(
-        _dbt_events(invocation, single_writer, rows_counted_by_dbt), assets_def, selected
-    )
+    yield from in_lineage_order(_dbt_events(invocation, rows_counted_by_dbt), assets_def, selected)
 
 
-def _dbt_events(
-    invocation: DbtCliInvocation, single_writer: bool, rows_counted_by_dbt: bool
-) -> Iterator[Any]:
+def _dbt_events(invocation: DbtCliInvocation, rows_counted_by_dbt: bool) -> Iterator[Any]:
     artifacts = MetadataValue.path(str(invocation.target_path))
-    if not single_writer:
-        for event in invocation.stream().fetch_row_counts():
-            yield _with_metadata(event, {"dbt/artifacts": artifacts})
-        return
 
     def dagster_events(raw_event: DbtCliEventMessage, rows: int | None) -> Iterator[Any]:
         metadata: dict[str, Any] = {"dbt/artifacts": artifacts}
@@ -75,7 +69,7 @@ def _dbt_events(
     except (Exception, DagsterExecutionInterruptedError, KeyboardInterrupt) as error:
         # A stopped run (dagster-dbt has sent dbt SIGINT, and dbt cancels its open queries), a
         # failed dbt, or a dbt that ignored the stop past dagster-dbt's wait: leave no orphan dbt
-        # behind, and so no lock on the warehouse file.
+        # behind, and so no lock on a warehouse file and no query of ours running on.
         _stop_dbt(invocation)
         failure = error
     # Tables whose count never came (dbt was stopped in between) are still reported, uncounted.
