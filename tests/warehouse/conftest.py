@@ -143,7 +143,7 @@ class Warehouse:
 
     def query(self, database: str, sql: str, params: tuple = ()) -> list[tuple]:
         with self.connect(database) as connection, connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, params or None)  # no params: a "%" in the SQL is just a "%"
             return cursor.fetchall() if cursor.description else []
 
 

@@ -10,8 +10,9 @@ downstream of it can start; the count reaches Dagster in the log stream right be
 result, which waits for it (lib/dbt/events.py).
 
 It is dbt's own CLI (same arguments, flags, exit codes and SIGINT handling) with one callback, a
-public dbt API. This file imports nothing from `orchestration`: it runs as a script, in dbt's
-process, beside any dbt project.
+public dbt API, and one fix: on Postgres, a schema created by a parallel dbt at the same moment is
+not an error (tolerate_concurrent_schema_creation). This file imports nothing from
+`orchestration`: it runs as a script, in dbt's process, beside any dbt project.
 """
 
 import json
@@ -91,9 +92,38 @@ def row_count_of(raw_event: dict[str, Any]) -> tuple[str, int | None] | None:
         return None
 
 
+# Postgres's `create schema if not exists` is not atomic: when two dbt processes create the same
+# schema at the same moment (parallel slices on a fresh warehouse), one of them fails on this
+# catalog index although the schema it asked for now exists.
+POSTGRES_SCHEMA_RACE = "pg_namespace_nspname_index"
+
+
+def tolerate_concurrent_schema_creation() -> None:
+    """Let dbt-postgres's `create_schema` succeed when another process created the schema first.
+
+    dbt rolls the failed statement back before raising, so its connection stays usable.
+    """
+    try:
+        from dbt.adapters.postgres import PostgresAdapter
+        from dbt_common.exceptions import DbtDatabaseError
+    except ImportError:  # another adapter: nothing to tolerate
+        return
+    create_schema = PostgresAdapter.create_schema
+
+    def create_schema_once_anyone_did(self: Any, relation: Any) -> None:
+        try:
+            create_schema(self, relation)
+        except DbtDatabaseError as error:
+            if POSTGRES_SCHEMA_RACE not in str(error):
+                raise
+
+    PostgresAdapter.create_schema = create_schema_once_anyone_did
+
+
 def main() -> None:
     from dbt.cli.main import cli
 
+    tolerate_concurrent_schema_creation()
     # The click group dbt's own `dbt` script calls, so exit codes and signal handling are dbt's.
     cli.main(args=sys.argv[1:], prog_name="dbt", obj={"callbacks": [count_rows_of_built_tables]})
 
