@@ -125,7 +125,9 @@ def browser() -> Iterator:
 @pytest.fixture
 def page(browser, ui_stack: UiStack, request: pytest.FixtureRequest, tmp_path: Path):
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    context.set_default_timeout(60_000)  # a loaded CI machine: the UI's queries take seconds
+    # A bound on a hang, not a speed limit: on a loaded 2-core machine the UI's first render
+    # and its queries were seen to take over a minute.
+    context.set_default_timeout(HANG_TIMEOUT * 1000 / 2)
     page = context.new_page()
     yield page
     if getattr(request.node, "failed_in_call", False):
