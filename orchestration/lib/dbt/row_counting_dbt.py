@@ -104,7 +104,7 @@ def tolerate_concurrent_schema_creation() -> None:
     dbt rolls the failed statement back before raising, so its connection stays usable.
     """
     try:
-        from dbt.adapters.postgres import PostgresAdapter
+        from dbt.adapters.postgres.impl import PostgresAdapter
         from dbt_common.exceptions import DbtDatabaseError
     except ImportError:  # another adapter: nothing to tolerate
         return
