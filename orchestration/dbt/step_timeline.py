@@ -16,6 +16,7 @@ from dagster import (
 )
 from dagster_dbt.asset_utils import DAGSTER_DBT_UNIQUE_ID_METADATA_KEY
 
+from orchestration.lib.dbt.slice_graph import attached_node
 from orchestration.lib.dbt.timeline import Timeline, build_timeline, lane_name
 from orchestration.lib.dbt.timeline_markdown import timeline_markdown
 
@@ -95,12 +96,13 @@ def _step_asset_keys(context: AssetExecutionContext) -> dict[str, AssetKey]:
 def _asset_of_last_node(
     timeline: Timeline, manifest: Mapping[str, Any], keys: Mapping[str, AssetKey]
 ) -> AssetKey | None:
-    """The asset of the latest-ending node that has one here; a test counts for its model."""
+    """The asset of the latest-ending node that has one here; a test counts for the node it
+    checks, as dagster-dbt attaches it (a singular test to its only parent)."""
     nodes = manifest.get("nodes", {})
     for node in sorted(timeline.nodes, key=lambda n: n.end, reverse=True):
         unique_id = node.unique_id
-        if unique_id not in keys:
-            unique_id = (nodes.get(unique_id) or {}).get("attached_node") or ""
+        if unique_id not in keys and unique_id in nodes:
+            unique_id = attached_node(nodes[unique_id]) or ""
         if unique_id in keys:
             return keys[unique_id]
     return None

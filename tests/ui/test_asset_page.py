@@ -2,6 +2,8 @@
 
 import pytest
 
+from orchestration.lib.dbt.slice_graph import attached_node
+
 from tests.ui.conftest import UiStack
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("ui_stack")]
@@ -33,7 +35,7 @@ def test_a_mart_checks_tab_lists_its_dbt_tests_with_their_status(ui_stack: UiSta
     tests = [
         n["name"]
         for n in ui_stack.manifest["nodes"].values()
-        if n["resource_type"] == "test" and (n.get("attached_node") or "").endswith(f".{MART}")
+        if n["resource_type"] == "test" and (attached_node(n) or "").endswith(f".{MART}")
     ]
     assert tests
     ui_stack.open(page, f"/assets/{MART}?view=checks")
