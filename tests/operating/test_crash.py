@@ -39,18 +39,11 @@ def test_killed_run_worker_is_failed_and_retried_to_success(ops_stack):
         failed = ops_stack.wait_finished(run_id)
         marked_failed_after = time.monotonic() - killed_at
         assert failed.status == DagsterRunStatus.FAILURE
-
-        def retry_run():
-            run = instance.get_run_by_id(run_id)
-            retry_id = run.tags.get("dagster/auto_retry_run_id") if run else None
-            return retry_id
-
-        retry_id = wait_until(retry_run, HANG_TIMEOUT, "the automatic retry")
-    retry = ops_stack.wait_finished(retry_id)
+    retry = ops_stack.wait_finished(ops_stack.automatic_retry(run_id))
     print(f"killed run worker marked failed after {marked_failed_after:.1f}s")
 
     assert retry.status == DagsterRunStatus.SUCCESS
-    assert "slow" in ops_stack.materialized(retry_id)
+    assert "slow" in ops_stack.materialized(retry.run_id)
     assert not dbt_processes(ops_stack.project), "an orphan dbt outlived its run worker"
 
 
@@ -74,13 +67,7 @@ def test_a_crashed_scheduled_run_is_retried_to_success(ops_stack):
         (start,) = instance.all_logs(run_id, of_type=DagsterEventType.RUN_START)
         os.kill(start.dagster_event.pid, signal.SIGKILL)
         assert ops_stack.wait_finished(run_id).status == DagsterRunStatus.FAILURE
-
-        def retry_run():
-            run = instance.get_run_by_id(run_id)
-            return run.tags.get("dagster/auto_retry_run_id") if run else None
-
-        retry_id = wait_until(retry_run, HANG_TIMEOUT, "the automatic retry")
-    retry = ops_stack.wait_finished(retry_id)
+    retry = ops_stack.wait_finished(ops_stack.automatic_retry(run_id))
     assert retry.status == DagsterRunStatus.SUCCESS
     assert retry.tags["dagster/schedule_name"] == "yearly_slow"
-    assert "slow" in ops_stack.materialized(retry_id)
+    assert "slow" in ops_stack.materialized(retry.run_id)

@@ -6,6 +6,7 @@ import time
 import pytest
 from dagster import DagsterRunStatus, RunsFilter
 
+from tests.harness.automation import explain_automation_run
 from tests.harness.waiting import HANG_TIMEOUT, wait_until
 from tests.ui.conftest import UiStack
 
@@ -36,5 +37,6 @@ def test_materialize_all_clicked_in_the_ui_succeeds_and_is_not_rebuilt_after(
 
         ui_stack.settle(quiet_for=20)  # four automation ticks after the run
         after = instance.get_run_records(RunsFilter(tags={"dagster/sensor_name": "automation"}))
-        rebuilds = [r.dagster_run.run_id for r in after if r.create_timestamp.timestamp() > at]
-    assert not rebuilds, f"automation rebuilt what Materialize all had just built: {rebuilds}"
+        rebuilds = [r.dagster_run for r in after if r.create_timestamp.timestamp() > at]
+        why = "\n".join(explain_automation_run(instance, rebuild) for rebuild in rebuilds)
+    assert not rebuilds, f"automation rebuilt what Materialize all had just built:\n{why}"
