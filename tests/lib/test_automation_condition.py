@@ -1,12 +1,22 @@
 """The automation condition every dbt model carries, evaluated tick by tick on a real instance.
 
-No dbt here: three plain assets stand in for an ingested source, a staging view and a mart,
-so that the order of materializations and ticks is exact rather than left to timing.
+No dbt here: three plain assets stand in for an ingested source, a staging view and a mart
+(those two of kind dbt, as dagster-dbt's are), so that the order of materializations and ticks
+is exact rather than left to timing. Each run says who launched it, by its tags.
 """
 
-import dagster as dg
+from typing import Literal
 
-from orchestration.lib.dbt.translator import eager_after_upstream
+import dagster as dg
+from dagster._core.storage.tags import AUTOMATION_CONDITION_TAG
+
+from orchestration.lib.dbt.translator import AUTOMATION_RUN_TAG, eager_after_upstream
+
+LAUNCHED_BY = {
+    "automation": {AUTOMATION_RUN_TAG: "true", "dagster/auto_materialize": "true"},
+    "schedule": {"dagster/schedule_name": "hourly"},
+    "hand": {},
+}
 
 
 @dg.asset(key=["saas", "events"])
@@ -14,11 +24,11 @@ def raw_events() -> None:
     """The landing-ingested source."""
 
 
-@dg.asset(deps=[raw_events], automation_condition=eager_after_upstream())
+@dg.asset(deps=[raw_events], kinds={"dbt"}, automation_condition=eager_after_upstream())
 def stg_events() -> None: ...
 
 
-@dg.asset(deps=[stg_events], automation_condition=eager_after_upstream())
+@dg.asset(deps=[stg_events], kinds={"dbt"}, automation_condition=eager_after_upstream())
 def fct_product_events() -> None: ...
 
 
@@ -37,11 +47,18 @@ class Ticks:
         self.cursor = result.cursor
         return {r.key for r in result.results if r.true_subset.size}
 
-    def run(self, *keys: dg.AssetKey) -> None:
+    def run(
+        self,
+        *keys: dg.AssetKey,
+        by: Literal["automation", "schedule", "hand"] = "automation",
+    ) -> None:
         """One run that materializes exactly `keys` and records them as its asset selection,
-        as runs launched by the automation sensor, a schedule or the UI do."""
+        as runs launched by the automation sensor, a schedule or the UI do, with their tags."""
         job = self.defs.resolve_implicit_global_asset_job_def()
-        assert job.execute_in_process(instance=self.instance, asset_selection=list(keys)).success
+        result = job.execute_in_process(
+            instance=self.instance, asset_selection=list(keys), tags=LAUNCHED_BY[by]
+        )
+        assert result.success
 
 
 def test_a_batch_ingested_while_the_models_run_is_built_by_the_next_run():
@@ -70,22 +87,53 @@ def test_models_do_not_rebuild_when_nothing_upstream_changed():
         tick = Ticks(instance)
         tick.run(raw_events.key, *DBT_MODELS)
         assert tick() == set()
-        tick.run(*DBT_MODELS)  # e.g. the daily schedule
+        tick.run(*DBT_MODELS, by="schedule")  # e.g. the daily schedule
         assert tick() == set()
-        tick.run(raw_events.key, *DBT_MODELS)  # a full build: its own updates trigger nothing
+        tick.run(raw_events.key, *DBT_MODELS, by="hand")  # a full build: it triggers nothing
         assert tick() == set()
 
 
-@dg.asset(automation_condition=eager_after_upstream())
+def test_a_model_rebuilt_by_a_schedule_or_by_hand_does_not_rebuild_what_is_below_it():
+    """The hourly schedule rebuilds the staging model (from the data already there): the mart
+    below keeps its own cadence. The same for a person rebuilding it (perhaps breaking it)."""
+    with dg.instance_for_test() as instance:
+        tick = Ticks(instance)
+        tick.run(raw_events.key, *DBT_MODELS)
+        assert tick() == set()
+        tick.run(stg_events.key, by="schedule")
+        assert tick() == set()
+        tick.run(stg_events.key, by="hand")
+        assert tick() == set()
+        tick.run(stg_events.key)  # automation carrying data further down: that is new data
+        assert tick() == {fct_product_events.key}
+
+
+def test_data_loaded_by_hand_is_carried_down():
+    """Re-executing a landing load from the UI loads new data: whoever launched it, it counts."""
+    with dg.instance_for_test() as instance:
+        tick = Ticks(instance)
+        tick.run(raw_events.key, *DBT_MODELS)
+        assert tick() == set()
+        tick.run(raw_events.key, by="hand")
+        assert tick() == set(DBT_MODELS)
+
+
+def test_the_automation_tag_is_the_one_dagster_sets():
+    """Tripwire: the tag is Dagster's private constant; if it is renamed, automation would
+    stop carrying its own runs' data down."""
+    assert AUTOMATION_RUN_TAG == AUTOMATION_CONDITION_TAG
+
+
+@dg.asset(kinds={"dbt"}, automation_condition=eager_after_upstream())
 def plans() -> None:
     """A seed: no upstream, so only being missing can ever request it."""
 
 
-@dg.asset(deps=[plans], automation_condition=eager_after_upstream())
+@dg.asset(deps=[plans], kinds={"dbt"}, automation_condition=eager_after_upstream())
 def stg_plans() -> None: ...
 
 
-@dg.asset(deps=[stg_plans, stg_events], automation_condition=eager_after_upstream())
+@dg.asset(deps=[stg_plans, stg_events], kinds={"dbt"}, automation_condition=eager_after_upstream())
 def fct_mrr() -> None: ...
 
 
@@ -139,6 +187,6 @@ def test_a_full_build_queued_at_the_first_evaluation_is_not_followed_by_a_rebuil
         assert tick() == set()  # every model is in the queued run
 
         instance.report_run_canceled(queued)
-        tick.run(*everything)
+        tick.run(*everything, by="hand")
         assert tick() == set(), "the full build's models were rebuilt right after it"
         assert tick() == set()

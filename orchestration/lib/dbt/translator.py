@@ -18,6 +18,10 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtP
 from orchestration.lib.dbt.names import is_valid_dagster_name, sanitize
 from orchestration.lib.dbt.sla import freshness_policy_from_meta
 
+# The tag Dagster's automation puts on every run it requests, as the UI shows it (its constant
+# is private: tests/lib/test_automation_condition.py trips if Dagster renames it).
+AUTOMATION_RUN_TAG = "dagster/from_automation_condition"
+
 
 class ProjectTranslator(DagsterDbtTranslator):
     """Groups from folders, owners from `meta.owner`, freshness SLAs from `meta.freshness_sla`;
@@ -98,6 +102,14 @@ def eager_after_upstream() -> AutomationCondition:
        dependency update, 2.): a model that a full build under way at the first evaluation
        creates is not missing any more, and is not built a second time after it.
 
+    4. Only new data is carried down. A dependency's update counts when the dependency is not
+       a dbt model (a landing-ingested table, or any asset Dagster loads), or when
+       automation's own run rebuilt it (carrying that data further down). A dbt model rebuilt
+       by a schedule or by hand read nothing new: its descendants keep their own cadence
+       (their schedule, or the next data that lands), so "Materialize all" is not followed by
+       a rebuild, the hourly schedule does not rebuild the daily marts every hour, and a
+       model a person rebuilt (and perhaps broke) is not built upon unasked.
+
     `eager()` keeps its other guards: nothing launches while a dependency or the asset itself
     is in a run in progress, so a second batch folds into the next run instead of overlapping;
     and updates made by a run whose asset selection also holds the asset never re-trigger it
@@ -107,7 +119,7 @@ def eager_after_upstream() -> AutomationCondition:
         warnings.simplefilter("ignore", BetaWarning)  # include_sources: beta, and what we mean
         loaded_elsewhere = AssetSelection.all(include_sources=True) - AssetSelection.all()
     requested = AutomationCondition.newly_requested()
-    deps_updated = AutomationCondition.any_deps_updated()
+    deps_updated = new_data_upstream()
     missing = AutomationCondition.newly_missing().since(
         (requested | AutomationCondition.newly_updated()).with_label("requested or built since")
     )
@@ -119,6 +131,31 @@ def eager_after_upstream() -> AutomationCondition:
         & ~AutomationCondition.any_deps_in_progress()
         & ~AutomationCondition.in_progress()
     ).with_label("eager after upstream")
+
+
+def new_data_upstream() -> AutomationCondition:
+    """A dependency has new data since the last tick, or will be built on this one (4. above).
+
+    As `any_deps_updated()`, an update by a run that also targets this asset does not count.
+    """
+    updated = (
+        AutomationCondition.newly_updated() & ~AutomationCondition.executed_with_root_target()
+    ).with_label("updated by another run")
+    by_automation = AutomationCondition.executed_with_tags(
+        tag_values={AUTOMATION_RUN_TAG: "true"}
+    ).with_label("by automation")
+    loaded = (
+        AutomationCondition.any_deps_match(updated)
+        .ignore(AssetSelection.kind("dbt"))
+        .with_label("data loaded upstream")
+    )
+    carried = AutomationCondition.any_deps_match(updated & by_automation).with_label(
+        "upstream rebuilt by automation"
+    )
+    coming = AutomationCondition.any_deps_match(
+        AutomationCondition.will_be_requested()
+    ).with_label("upstream requested now")
+    return (loaded | carried | coming).with_label("new data upstream")
 
 
 def _meta(props: Mapping[str, Any]) -> Mapping[str, Any]:
