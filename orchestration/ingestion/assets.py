@@ -108,11 +108,21 @@ def landing_assets() -> AssetsDefinition | None:
             )
         rejected = [error for report in reports for error in report.rejected]
         failed = [line for report in reports for line in report.failed]
-        if rejected or failed:
+        not_loadable = [line for report in reports for line in report.not_loadable]
+        folders = {table.folder for table in tables}
+        not_loadable += [
+            f"{name}: {name.split('/')[0]!r} is no landing table's folder "
+            f"(they are {', '.join(sorted(folders))}): check the file name."
+            for name in sorted(config.files or ())
+            if name.split("/")[0] not in folders
+        ]
+        if rejected or failed or not_loadable:
             lines = [f"- {error}" for error in rejected] + [f"- {line}" for line in failed]
+            lines += [f"- {line}" for line in not_loadable]
             raise Failure(
                 description=f"{len(rejected)} landing file(s) rejected and quarantined, "
-                f"{len(failed)} left waiting after an error:\n" + "\n".join(lines),
+                f"{len(failed)} left waiting after an error, {len(not_loadable)} named but "
+                "not loadable:\n" + "\n".join(lines),
                 metadata={"quarantined": [error.url for error in rejected]},
                 # Quarantined files leave nothing to retry; a file left waiting may load then.
                 allow_retries=bool(failed),

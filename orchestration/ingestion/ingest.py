@@ -28,6 +28,9 @@ class TableReport:
     skipped: list[LoadOutcome] = field(default_factory=list)
     rejected: list[LandingFileError] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # "<url>: <error>", left waiting
+    # Files the run was asked for by name that are not waiting and were never loaded: a typo,
+    # or a file rejected earlier. Each "<url> <why, and the fix>".
+    not_loadable: list[str] = field(default_factory=list)
     row_count: int = 0
     data_version: str = ""
 
@@ -53,7 +56,7 @@ def ingest(
         if only is not None:
             gone = set(only) - {f.key for f in waiting}
             for key in sorted(k for k in gone if k.startswith(f"{table.folder}/")):
-                log.info(f"{key} is no longer waiting: another run has already handled it.")
+                _explain_gone(store, key, report, log)
             waiting = [f for f in waiting if f.key in only]
         for file in waiting:
             _handle(writer, store, table, file, report, run_id=run_id, log=log)
@@ -62,6 +65,28 @@ def ingest(
         report.row_count, report.data_version = writer.state(table)
         reports.append(report)
     return reports
+
+
+def _explain_gone(
+    store: LandingStore,
+    key: str,
+    report: TableReport,
+    log: logging.Logger | logging.LoggerAdapter,
+) -> None:
+    """A file named to this run that is not waiting: loaded already (by another run, or by the
+    run this one re-executes), which is fine; or rejected earlier, or never there."""
+    if store.exists(f"{LOADED}/{key}"):
+        log.info(f"{key} is no longer waiting: it was loaded already ({store.url}/{LOADED}/).")
+    elif store.exists(f"{QUARANTINE}/{key}"):
+        report.not_loadable.append(
+            f"{store.url}/{key} was rejected earlier: it is in {store.url}/{QUARANTINE}/ with "
+            "an .error.txt saying why. Fix it and drop it into the landing zone again."
+        )
+    else:
+        report.not_loadable.append(
+            f"{store.url}/{key} does not exist (not waiting, loaded or quarantined): check "
+            "the file name."
+        )
 
 
 def _handle(

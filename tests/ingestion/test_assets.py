@@ -108,3 +108,34 @@ def test_a_corrupt_gzip_is_quarantined_and_the_tables_loaded_before_it_are_recor
 
     again, _ = run_landing_job([EVENTS, SUBSCRIPTIONS])  # the next run is clean
     assert again.success
+
+
+def _failure_message(result) -> str:
+    [failure] = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
+    return failure.step_failure_data.error.message  # type: ignore[union-attr]
+
+
+def test_a_mistyped_file_name_fails_the_run_saying_it_does_not_exist(run_landing_job, landing):
+    drop(landing, "events/2026-05-01T0300.jsonl", event_line("evt_1") + "\n")
+    result, _ = run_landing_job([EVENTS], ["events/2026-05-01T3000.jsonl", "evnts/a.jsonl"])
+
+    assert not result.success
+    message = _failure_message(result)
+    assert f"{landing.url}/events/2026-05-01T3000.jsonl does not exist" in message
+    assert "evnts/a.jsonl: 'evnts' is no landing table's folder" in message
+    assert result.get_asset_materialization_events() == []
+
+
+def test_re_executing_a_load_whose_file_was_quarantined_fails_saying_so(run_landing_job, landing):
+    bad = drop(
+        landing,
+        "subscriptions/2026-05-01T0300.csv",
+        subscriptions_csv("sub_1,acc_1,team,2026-01-01,,five,active"),
+    )
+    first, _ = run_landing_job([SUBSCRIPTIONS], [bad.key])
+    again, _ = run_landing_job([SUBSCRIPTIONS], [bad.key])  # "Re-execute" in the UI
+
+    assert not first.success and not again.success
+    message = _failure_message(again)
+    assert f"{bad.url} was rejected earlier" in message
+    assert "_quarantine/" in message

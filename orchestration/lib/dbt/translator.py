@@ -152,9 +152,9 @@ def new_data_upstream() -> AutomationCondition:
     carried = AutomationCondition.any_deps_match(updated & by_automation).with_label(
         "upstream rebuilt by automation"
     )
-    coming = AutomationCondition.any_deps_match(
-        AutomationCondition.will_be_requested()
-    ).with_label("upstream requested now")
+    coming = AutomationCondition.any_deps_match(AutomationCondition.will_be_requested()).with_label(
+        "upstream requested now"
+    )
     return (loaded | carried | coming).with_label("new data upstream")
 
 
