@@ -22,6 +22,7 @@ from orchestration.lib.dagster_patches import cache_step_output_asset_keys
 from orchestration.lib.dbt.artifacts import sweep_old_runs
 from orchestration.lib.dbt.cli_args import dbt_build_args, invocation_target_path
 from orchestration.lib.dbt.connection_errors import unreachable_warehouse_message
+from orchestration.lib.dbt.cross_slice_tests import with_cross_slice_test_parents
 from orchestration.lib.dbt.dagster_manifest import dagster_manifest
 from orchestration.lib.dbt.events import stream_dbt_events
 from orchestration.lib.dbt.slices import DbtSlice, explicit_selection, slice_manifest
@@ -161,4 +162,6 @@ def project_dbt_assets() -> list[AssetsDefinition]:
         validate_manifest(dbt_project().manifest_path), ProjectTranslator().get_asset_key
     )
     one_step = settings.dbt_steps() == "one"
-    return [_build_slice_assets(s, manifest) for s in slice_manifest(manifest, one_step=one_step)]
+    slices = slice_manifest(manifest, one_step=one_step)
+    manifest = with_cross_slice_test_parents(manifest, slices)
+    return [_build_slice_assets(s, manifest) for s in slices]

@@ -1,5 +1,9 @@
 import pytest
 
+from orchestration.lib.dbt.cross_slice_tests import (
+    cross_slice_test_parents,
+    with_cross_slice_test_parents,
+)
 from orchestration.lib.dbt.slices import slice_manifest
 from orchestration.settings import ConfigError
 from tests.harness.manifests import dbt_manifest, dbt_node
@@ -169,3 +173,34 @@ def test_dbt_steps_default_follows_what_the_warehouse_allows(
     assert settings.dbt_steps() == layout
     monkeypatch.setenv("DBT_STEPS", "slices")  # an explicit choice wins
     assert settings.dbt_steps() == "slices"
+
+
+def test_a_test_across_slices_gives_its_models_step_an_input_on_what_it_reads():
+    """Dagster orders steps by their inputs only; a check's other parents give none, so the
+    model the test is declared on gets them as parents in dagster-dbt's manifest (that the step
+    then has the input: tests/warehouse/test_demo_on_postgres.py, a relationships test from the
+    product marts to the customer marts)."""
+
+    manifest = dbt_manifest(
+        _node("model.p.stg", ["p", "staging", "stg"]),
+        _node("model.p.other", ["p", "staging", "other"]),
+        _node("model.p.dim", ["p", "marts", "dim"]),
+        _node(
+            "test.p.relationships_stg_dim",
+            ["p", "staging", "relationships_stg_dim"],
+            ("model.p.stg", "model.p.dim"),
+            attached_node="model.p.stg",
+        ),
+        _node(
+            "test.p.relationships_stg_other",
+            ["p", "staging", "relationships_stg_other"],
+            ("model.p.stg", "model.p.other"),
+            attached_node="model.p.stg",
+        ),
+    )
+    slices = {s.name: s for s in slice_manifest(manifest)}
+    assert cross_slice_test_parents(manifest, slices.values()) == {"model.p.stg": {"model.p.dim"}}
+    patched = with_cross_slice_test_parents(manifest, slices.values())
+    assert patched["nodes"]["model.p.stg"]["depends_on"]["nodes"] == ["model.p.dim"]
+    assert manifest["nodes"]["model.p.stg"]["depends_on"]["nodes"] == []  # dbt's is untouched
+    assert patched["child_map"]["model.p.dim"] == ["test.p.relationships_stg_dim", "model.p.stg"]
