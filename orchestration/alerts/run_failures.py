@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from dagster import DagsterEvent, DagsterEventType, DagsterInstance, DagsterRun
 
 from orchestration.alerts.notifiers import Alert
+from orchestration.lib.dbt.failures import NODE_HEADING, SUMMARY_TITLE
 
 # Long lists are cut: an alert says where to look, the run's page has the rest.
 _MAX_LISTED = 20
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# dagster-dbt's own error for a failed dbt (a step that raised it as it came).
 _DBT_ERRORS = "Errors parsed from dbt logs:"
-# dbt's own heading of one node's error, e.g. "Runtime Error in model fct_x (models/fct_x.sql)".
-_DBT_NODE_ERROR = re.compile(r"^\w[\w ]* Error in \w+ \S+ \(.*\)$")
 
 
 def _first_line(text: str | None, limit: int = 300) -> str:
@@ -25,18 +25,23 @@ def _first_line(text: str | None, limit: int = 300) -> str:
 def error_summary(message: str | None, limit: int = 500) -> str:
     """What went wrong, in one line: dbt's own error for each failed node, else the first line.
 
-    A failed dbt step's message starts with dagster-dbt's "The dbt CLI process ... failed"; the
-    useful part is dbt's heading and first line per failed node, after "Errors parsed from dbt
-    logs:".
+    A failed dbt step says each failed node as dbt's heading and message (lib/dbt/failures.py;
+    dagster-dbt's own error lists them after "Errors parsed from dbt logs:"): here each
+    becomes "heading: first line".
     """
     text = _ANSI.sub("", message or "")
-    if _DBT_ERRORS not in text:
+    title = SUMMARY_TITLE.search(text)
+    if title is not None:
+        body = text[title.end() :]
+    elif _DBT_ERRORS in text:
+        body = text.split(_DBT_ERRORS, 1)[1]
+    else:
         return _first_line(text, limit)
-    lines = [line.strip() for line in text.split(_DBT_ERRORS, 1)[1].splitlines() if line.strip()]
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
     errors = [
         f"{line}: {lines[i + 1]}" if i + 1 < len(lines) else line
         for i, line in enumerate(lines)
-        if _DBT_NODE_ERROR.match(line)
+        if NODE_HEADING.match(line)
     ]
     return "; ".join(errors)[:limit] or _first_line(text, limit)
 

@@ -2,14 +2,23 @@
 
 import contextlib
 import functools
+import json
 import logging
 import os
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetsDefinition, Config, DagsterEventType, Failure
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    Config,
+    DagsterEventType,
+    Failure,
+    MetadataValue,
+)
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dbt.asset_utils import DAGSTER_DBT_UNIQUE_ID_METADATA_KEY
 from dagster_dbt.dbt_manifest import validate_manifest
@@ -25,6 +34,7 @@ from orchestration.lib.dbt.connection_errors import unreachable_warehouse_messag
 from orchestration.lib.dbt.cross_slice_tests import with_cross_slice_test_parents
 from orchestration.lib.dbt.dagster_manifest import dagster_manifest
 from orchestration.lib.dbt.events import stream_dbt_events
+from orchestration.lib.dbt.failures import failure_summary
 from orchestration.lib.dbt.slices import DbtSlice, explicit_selection, slice_manifest
 from orchestration.lib.dbt.translator import ProjectTranslator
 from orchestration.lib.orphan_guard import interrupt_when_gone
@@ -108,9 +118,30 @@ def _slice_assets(dbt_slice: DbtSlice, manifest: Mapping[str, Any]) -> AssetsDef
                 dbt_error = error  # a failed model or test: where a timeline helps most
             yield from step_timeline(context, target_path, manifest)
             if dbt_error is not None:
-                raise dbt_error
+                raise _readable(dbt_error, target_path, manifest)
 
     return _slice
+
+
+def _readable(error: DagsterDbtCliRuntimeError, target_path: Path, manifest) -> Exception:
+    """The failed dbt invocation as the step's failure: each failed node and dbt's message,
+    once (lib/dbt/failures.py), or dagster-dbt's own error if dbt wrote no run results (it
+    could not start). A warehouse it could not reach is said as `_explain_connection_errors`
+    says it, naming the target and its variables."""
+    unreachable = unreachable_warehouse_message(str(error), settings.warehouse_target())
+    if unreachable is not None:
+        return Failure(description=unreachable)
+    try:
+        run_results = json.loads((target_path / "run_results.json").read_text())
+        summary = failure_summary(run_results, manifest)
+    except (OSError, ValueError, AttributeError):
+        summary = None
+    if summary is None:
+        return error
+    return Failure(
+        description=summary,
+        metadata={"dbt/artifacts": MetadataValue.path(str(target_path))},
+    )
 
 
 def _selected_ids(assets: AssetsDefinition) -> set[str]:
