@@ -62,6 +62,8 @@ def test_failing_dbt_test_is_a_failed_asset_check(tmp_path):
         failed = [e for e in evaluations if not e.passed]
         assert [e.asset_key for e in failed] == [AssetKey("customer_totals")]
         assert "accepted_values" in failed[0].check_name
+        # dbt's own message on the check, not only its status.
+        assert "configured to fail if != 0" in str(failed[0].metadata["dbt/message"].value)
         # The model itself was built; the blocking check then failed the run.
         assert AssetKey("customer_totals") in _materialized(instance, run_id)
         run = instance.get_run_by_id(run_id)

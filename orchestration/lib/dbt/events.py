@@ -4,7 +4,13 @@ import subprocess
 from collections.abc import Iterator
 from typing import Any
 
-from dagster import AssetMaterialization, MetadataValue, Output
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckResult,
+    AssetMaterialization,
+    MetadataValue,
+    Output,
+)
 from dagster._core.errors import DagsterExecutionInterruptedError
 from dagster_dbt.core.dbt_cli_event import DbtCliEventMessage
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
@@ -51,7 +57,10 @@ def _dbt_events(invocation: DbtCliInvocation, rows_counted_by_dbt: bool) -> Iter
             target_path=invocation.target_path,
             project=invocation.project,
         ):
-            yield _with_metadata(event, metadata)
+            if isinstance(event, AssetCheckResult | AssetCheckEvaluation) and not event.passed:
+                yield event.with_metadata({**event.metadata, **_test_message(raw_event)})
+            else:
+                yield _with_metadata(event, metadata)
 
     awaiting_count: dict[str, DbtCliEventMessage] = {}
     failure: BaseException | None = None
@@ -99,6 +108,14 @@ def _stop_dbt(invocation: DbtCliInvocation, grace_seconds: float = 10) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def _test_message(raw_event: DbtCliEventMessage) -> dict[str, str]:
+    """dbt's message for a test that failed or errored ("Got 3 results, configured to fail if
+    != 0", or the database's error), for the check's page: dagster-dbt records only a status."""
+    run_result = raw_event.raw_event.get("data", {}).get("run_result") or {}
+    message = str(run_result.get("message") or "").strip()
+    return {"dbt/message": message} if message else {}
 
 
 def _with_metadata(event: Any, metadata: dict[str, Any]) -> Any:
