@@ -1,7 +1,7 @@
 """Turning one dbt invocation into Dagster events, with row counts and artifact locations."""
 
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dagster import (
@@ -58,7 +58,9 @@ def _dbt_events(invocation: DbtCliInvocation, rows_counted_by_dbt: bool) -> Iter
             project=invocation.project,
         ):
             if isinstance(event, AssetCheckResult | AssetCheckEvaluation) and not event.passed:
-                yield event.with_metadata({**event.metadata, **_test_message(raw_event)})
+                yield event.with_metadata(
+                    {**event.metadata, **_test_message(raw_event, invocation.manifest)}
+                )
             else:
                 yield _with_metadata(event, metadata)
 
@@ -110,12 +112,24 @@ def _stop_dbt(invocation: DbtCliInvocation, grace_seconds: float = 10) -> None:
         process.wait()
 
 
-def _test_message(raw_event: DbtCliEventMessage) -> dict[str, str]:
-    """dbt's message for a test that failed or errored ("Got 3 results, configured to fail if
-    != 0", or the database's error), for the check's page: dagster-dbt records only a status."""
-    run_result = raw_event.raw_event.get("data", {}).get("run_result") or {}
-    message = str(run_result.get("message") or "").strip()
-    return {"dbt/message": message} if message else {}
+def _test_message(raw_event: DbtCliEventMessage, manifest: Mapping[str, Any]) -> dict[str, str]:
+    """What dbt says of a test that failed or warned ("Got 3 results, configured to fail if != 0"),
+    for the check's page, where dagster-dbt records only a status. dbt logs that sentence only
+    in its end-of-run summary, after the check's result: it is said again here from the result's
+    failure count and the test's `error_if` / `warn_if`. A test whose query errored is said
+    with dbt's error in the step's failure (lib/dbt/failures.py)."""
+    data = raw_event.raw_event.get("data", {})
+    status = str(data.get("status", "")).lower()
+    failures = data.get("num_failures")
+    if status == "error":
+        return {"dbt/message": "The test's query failed: the step's failure has dbt's error."}
+    if status not in ("fail", "warn") or failures is None:
+        return {}
+    unique_id = data.get("node_info", {}).get("unique_id", "")
+    config = manifest.get("nodes", {}).get(unique_id, {}).get("config", {})
+    condition = config.get("error_if" if status == "fail" else "warn_if") or "!= 0"
+    results = "result" if failures == 1 else "results"
+    return {"dbt/message": f"Got {failures} {results}, configured to {status} if {condition}"}
 
 
 def _with_metadata(event: Any, metadata: dict[str, Any]) -> Any:
