@@ -13,13 +13,6 @@ from dagster import (
 from orchestration import settings
 from orchestration.pools import WAREHOUSE_WRITER_POOL
 
-# A step starts once the assets it reads exist, not once every step upstream of it succeeded.
-# A model that fails then stops only the steps that read it or its descendants: a broken model
-# that nothing refs no longer skips every slice below its own, as in a bare `dbt build`. A dbt
-# slice yields each model as dbt finishes it, so its downstream slices can also start while it
-# still runs (on a multi-writer warehouse).
-STEPS_START_ON_THEIR_INPUTS = {"step_dependency_config": {"require_upstream_step_success": False}}
-
 
 def default_executor() -> ExecutorDefinition:
     """The executor of every job in this code location, as configured by STEP_EXECUTOR."""
@@ -40,8 +33,7 @@ def forkserver_multiprocess_executor() -> ExecutorDefinition:
     pool has one slot, so that two runs do not either (`_guard_single_writer`).
     """
     config: dict[str, Any] = {
-        "start_method": {"forkserver": {"preload_modules": ["orchestration.definitions"]}},
-        **STEPS_START_ON_THEIR_INPUTS,
+        "start_method": {"forkserver": {"preload_modules": ["orchestration.definitions"]}}
     }
     if settings.single_writer_warehouse():
         config["max_concurrent"] = 1
@@ -111,4 +103,4 @@ def ecs_task_per_step_executor() -> ExecutorDefinition:
     """
     from dagster_aws.ecs import ecs_executor
 
-    return ecs_executor.configured(STEPS_START_ON_THEIR_INPUTS)
+    return ecs_executor
