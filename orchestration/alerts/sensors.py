@@ -35,6 +35,8 @@ from orchestration.lib.dbt.source_freshness import CHECK_NAME
 
 RUN_FAILURE_SENSOR = "alert_on_run_failure"
 BREACH_SENSOR = "alert_on_sla_breach"
+# On a failed run, once its alert went out: the notifiers it was sent to.
+ALERT_SENT_TAG = "alert/sent"
 
 
 def build_run_failure_sensor() -> SensorDefinition:
@@ -60,7 +62,12 @@ def build_run_failure_sensor() -> SensorDefinition:
             context.failure_event.message,
             settings.dagster_ui_url(),
         )
-        notifier_from_settings().send(alert)
+        notifier = notifier_from_settings()
+        notifier.send(alert)
+        # Where a user looks: the sensor's tick log, and the failed run's own tags.
+        destinations = ", ".join(destination.name for destination in notifier.notifiers)
+        context.log.info(f"Alert sent ({destinations}): {alert.title}")
+        context.instance.add_run_tags(run.run_id, {ALERT_SENT_TAG: destinations})
 
     return _alert_on_run_failure
 

@@ -21,7 +21,7 @@ from dagster._core.events import StepMaterializationData
 from dagster._core.instance.utils import RUNLESS_JOB_NAME, RUNLESS_RUN_ID
 from dagster._core.scheduler.instigation import TickStatus
 
-from orchestration.alerts.sensors import BREACH_SENSOR, RUN_FAILURE_SENSOR
+from orchestration.alerts.sensors import ALERT_SENT_TAG, BREACH_SENSOR, RUN_FAILURE_SENSOR
 from tests.alerts.drills import alerts, alerts_dir
 from tests.harness.dagster_runs import sensor_ticks
 from tests.harness.processes import process_group
@@ -162,3 +162,7 @@ def test_failed_run_alerts_once_naming_the_run_its_step_and_model(daemon_stack):
     assert "table_that_is_not_there" in error
     assert alert["title"] == f"Run {run_id[:8]} of materialize_all failed at {step_key}"
     assert alert["link"] == f"{UI_URL}/runs/{run_id}"
+    with daemon_stack.sandbox.instance() as instance:
+        run = instance.get_run_by_id(run_id)
+    # The run's page says the alert went out, and where.
+    assert run is not None and run.tags[ALERT_SENT_TAG].startswith("file")
