@@ -48,9 +48,9 @@ manifest: install
 land: install
 	$(VENV)/bin/python -m orchestration.ingestion.demo_data --landing-url $(LANDING_URL) --if-missing
 
+# Alerts link to the run or asset in this UI unless DAGSTER_UI_URL says otherwise.
 dev: manifest land
 	$(VENV)/bin/python -m orchestration.cli.dead_runs
-	# Alerts link to the run or asset in this UI unless DAGSTER_UI_URL says otherwise.
 	DAGSTER_UI_URL="$${DAGSTER_UI_URL:-http://127.0.0.1:$(DEV_PORT)}" \
 	  $(SYSTEM_VENV)/bin/dagster dev --workspace workspace.yaml --host 127.0.0.1 --port $(DEV_PORT)
 
