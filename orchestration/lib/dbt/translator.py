@@ -81,7 +81,7 @@ class ProjectTranslator(DagsterDbtTranslator):
 
 @functools.cache
 def eager_after_upstream() -> AutomationCondition:
-    """Dagster's `eager()`, with two changes that matter when dbt reads landed data.
+    """Dagster's `eager()`, with four changes that matter when dbt reads landed data.
 
     1. Sources loaded outside Dagster never block it. `eager()` waits while any dependency is
        missing, and a source that Dagster does not load (an external asset, never
