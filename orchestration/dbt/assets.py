@@ -108,7 +108,10 @@ def _slice_assets(dbt_slice: DbtSlice, manifest: Mapping[str, Any]) -> AssetsDef
             context=context,
             target_path=target_path,
         )
-        with interrupt_when_gone(_local_run_worker_pid(context)), _explain_connection_errors():
+        with (
+            interrupt_when_gone(_local_run_worker_pid(context)),
+            _explain_dbt_failure(target_path, manifest),
+        ):
             dbt_error: DagsterDbtCliRuntimeError | None = None
             try:
                 yield from stream_dbt_events(
@@ -118,30 +121,9 @@ def _slice_assets(dbt_slice: DbtSlice, manifest: Mapping[str, Any]) -> AssetsDef
                 dbt_error = error  # a failed model or test: where a timeline helps most
             yield from step_timeline(context, target_path, manifest)
             if dbt_error is not None:
-                raise _readable(dbt_error, target_path, manifest)
+                raise dbt_error
 
     return _slice
-
-
-def _readable(error: DagsterDbtCliRuntimeError, target_path: Path, manifest) -> Exception:
-    """The failed dbt invocation as the step's failure: each failed node and dbt's message,
-    once (lib/dbt/failures.py), or dagster-dbt's own error if dbt wrote no run results (it
-    could not start). A warehouse it could not reach is said as `_explain_connection_errors`
-    says it, naming the target and its variables."""
-    unreachable = unreachable_warehouse_message(str(error), settings.warehouse_target())
-    if unreachable is not None:
-        return Failure(description=unreachable)
-    try:
-        run_results = json.loads((target_path / "run_results.json").read_text())
-        summary = failure_summary(run_results, manifest)
-    except (OSError, ValueError, AttributeError):
-        summary = None
-    if summary is None:
-        return error
-    return Failure(
-        description=summary,
-        metadata={"dbt/artifacts": MetadataValue.path(str(target_path))},
-    )
 
 
 def _selected_ids(assets: AssetsDefinition) -> set[str]:
@@ -161,15 +143,30 @@ def _check_selection(assets: AssetsDefinition, dbt_slice: DbtSlice) -> None:
 
 
 @contextlib.contextmanager
-def _explain_connection_errors() -> Iterator[None]:
-    """A dbt that could not reach the warehouse fails the step naming the target and variables."""
+def _explain_dbt_failure(target_path: Path, manifest: Mapping[str, Any]) -> Iterator[None]:
+    """A failed dbt fails the step saying what a data team needs, in one of two ways.
+
+    A dbt that could not reach the warehouse: naming the target and its variables. Else each
+    failed node once, in dbt's words from the invocation's run_results.json
+    (lib/dbt/failures.py). dagster-dbt's own error stays if dbt wrote no run results.
+    """
     try:
         yield
     except DagsterDbtCliRuntimeError as error:
         message = unreachable_warehouse_message(str(error), settings.warehouse_target())
-        if message is None:
+        if message is not None:
+            raise Failure(description=message) from None
+        try:
+            run_results = json.loads((target_path / "run_results.json").read_text())
+            summary = failure_summary(run_results, manifest)
+        except (OSError, ValueError, AttributeError):
+            summary = None
+        if summary is None:
             raise
-        raise Failure(description=message) from None
+        raise Failure(
+            description=summary,
+            metadata={"dbt/artifacts": MetadataValue.path(str(target_path))},
+        ) from None
 
 
 def _local_run_worker_pid(context: AssetExecutionContext) -> int | None:
