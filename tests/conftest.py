@@ -1,10 +1,13 @@
 """Shared fixtures: every test gets its own Dagster instance, data folder and DuckDB file
 (tests/harness/sandbox.py); and every test gets a lane (pytest_collection_modifyitems)."""
 
+import secrets
 from pathlib import Path
 
 import pytest
 
+from tests.harness.pg_warehouse import Warehouse
+from tests.harness.postgres import EmbeddedPostgres
 from tests.harness.sandbox import (
     DEMO_PROJECT,
     Sandbox,
@@ -100,3 +103,16 @@ def load_definitions(monkeypatch: pytest.MonkeyPatch):
     yield _load
     for cache in caches:
         cache.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def warehouse():
+    """One real PostgreSQL server per test process, started on first use; each test takes a
+    database of its own (Warehouse.new_database)."""
+    # A password no log line could contain by chance: the failure tests look for it.
+    server = EmbeddedPostgres(database="postgres", password=f"pw-{secrets.token_hex(8)}")
+    server.start()
+    try:
+        yield Warehouse(server)
+    finally:
+        server.stop()

@@ -1,8 +1,12 @@
-"""Any dbt project, unchanged: what `dbt build` builds, the product loads and builds.
+"""Any dbt project, unchanged: what `dbt build` builds, the product loads and builds, on DuckDB
+and on Postgres.
 
 Each project under tests/fixtures/projects (written for these tests; what each covers is at
 the top of its dbt_project.yml) is copied, parsed as `make manifest` does, loaded, and
-materialized with `make run`'s command in both DBT_STEPS layouts, each on a fresh DuckDB file.
+materialized with `make run`'s command in both DBT_STEPS layouts: on DuckDB (the profile's
+default target) each layout on a fresh file; on a real PostgreSQL server (the profile's
+`postgres` target, chosen by DBT_TARGET as a deployment would) in one fresh database, where the
+second layout rebuilds what the first built, as a second day's run would.
 """
 
 import re
@@ -15,6 +19,7 @@ from dagster import AssetCheckEvaluation, AssetKey, DagsterEventType
 
 from orchestration.lib.dbt.slice_graph import attached_node, built_nodes
 from orchestration.lib.dbt.translator import ProjectTranslator
+from tests.harness.pg_warehouse import Warehouse, postgres_target_env
 from tests.harness.sandbox import REPO_ROOT, Sandbox, copy_dbt_project, make_sandbox, manifest_of
 
 PROJECTS = REPO_ROOT / "tests" / "fixtures" / "projects"
@@ -23,14 +28,43 @@ FIXTURES = sorted(p.name for p in PROJECTS.iterdir() if (p / "dbt_project.yml").
 PROFILES_DIRS = {"odd_names": "profiles"}
 
 
-@pytest.fixture(scope="module", params=FIXTURES)
+WAREHOUSES = ("duckdb", "postgres")
+
+
+@pytest.fixture(
+    scope="module",
+    params=[(name, kind) for kind in WAREHOUSES for name in FIXTURES],
+    ids=lambda param: "-".join(param),
+)
 def parsed_fixture(request: pytest.FixtureRequest, tmp_path_factory) -> Sandbox:
-    root = tmp_path_factory.mktemp(request.param)
-    sandbox = make_sandbox(root, copy_dbt_project(PROJECTS / request.param, root / "project"))
-    if request.param in PROFILES_DIRS:
-        sandbox.env["DBT_PROFILES_DIR"] = PROFILES_DIRS[request.param]
+    name, kind = request.param
+    root = tmp_path_factory.mktemp(f"{name}-{kind}")
+    sandbox = make_sandbox(root, copy_dbt_project(PROJECTS / name, root / "project"))
+    if name in PROFILES_DIRS:
+        sandbox.env["DBT_PROFILES_DIR"] = PROFILES_DIRS[name]
+    if kind == "postgres":
+        warehouse: Warehouse = request.getfixturevalue("warehouse")
+        sandbox.env.update(postgres_target_env(warehouse.info, warehouse.new_database()))
     sandbox.prepare_manifest()
     return sandbox
+
+
+def _row_counts(sandbox: Sandbox, nodes: list[dict], request: pytest.FixtureRequest) -> dict:
+    """Rows in the relation of each node, in the sandbox's warehouse."""
+    # The manifest names the parse-time database: leave it out, the connection chooses it.
+    tables = {node["unique_id"]: f'"{node["schema"]}"."{node["alias"]}"' for node in nodes}
+    if sandbox.env.get("DBT_TARGET") == "postgres":
+        warehouse: Warehouse = request.getfixturevalue("warehouse")
+        database = sandbox.env["DBT_POSTGRES_DB"]
+        return {
+            uid: warehouse.query(database, f"select count(*) from {table}")[0][0]
+            for uid, table in tables.items()
+        }
+    with duckdb.connect(str(sandbox.duckdb_path), read_only=True) as con:
+        return {
+            uid: (con.execute(f"select count(*) from {table}").fetchone() or (0,))[0]
+            for uid, table in tables.items()
+        }
 
 
 def _expected(sandbox: Sandbox) -> tuple[dict, set[AssetKey], set[tuple[AssetKey, str]]]:
@@ -63,12 +97,16 @@ def test_definitions_have_every_built_dbt_node_as_an_asset_and_every_test_as_a_c
 
 @pytest.mark.parametrize("layout", ["slices", "one"])
 def test_make_run_builds_every_asset_with_rows_and_reports_each_check_once(
-    parsed_fixture: Sandbox, layout: str
+    parsed_fixture: Sandbox, layout: str, request: pytest.FixtureRequest
 ):
     manifest, keys, checks = _expected(parsed_fixture)
-    warehouse = parsed_fixture.root / "data" / f"{layout}.duckdb"
-    env = {**parsed_fixture.env, "DBT_STEPS": layout, "DUCKDB_PATH": str(warehouse)}
-    result = Sandbox(parsed_fixture.root, env).python("-m", "orchestration.cli.run", check=False)
+    env = {
+        **parsed_fixture.env,
+        "DBT_STEPS": layout,
+        "DUCKDB_PATH": str(parsed_fixture.root / "data" / f"{layout}.duckdb"),
+    }
+    sandbox = Sandbox(parsed_fixture.root, env)
+    result = sandbox.python("-m", "orchestration.cli.run", check=False)
 
     output = result.stdout[-4000:] + result.stderr[-4000:]
     assert result.returncode == 0, output
@@ -76,12 +114,8 @@ def test_make_run_builds_every_asset_with_rows_and_reports_each_check_once(
     assert summary, output
     assert int(summary[2]) == int(summary[3]) == len(keys)
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        for node in built_nodes(manifest).values():
-            # The manifest names the parse-time database (the file's stem): leave it out.
-            table = f'"{node["schema"]}"."{node["alias"]}"'
-            (rows,) = con.execute(f"select count(*) from {table}").fetchone() or (0,)
-            assert rows > 0, node["unique_id"]
+    rows = _row_counts(sandbox, list(built_nodes(manifest).values()), request)
+    assert {uid for uid, count in rows.items() if count == 0} == set()
 
     with parsed_fixture.instance() as instance:
         evaluations = instance.all_logs(summary[1], of_type=DagsterEventType.ASSET_CHECK_EVALUATION)

@@ -8,21 +8,17 @@ The test only drops files and reads the instance, the landing folder and Postgre
 
 import datetime as dt
 import json
-import uuid
-from contextlib import closing
 from pathlib import Path
 
-import psycopg2
 import yaml
 from dagster import DagsterRunStatus, RunsFilter
 
 from orchestration.ingestion.landing import QUARANTINE
 from orchestration.settings import PostgresWarehouse
 from tests.harness.dagster_dev import make_dev
-from tests.harness.postgres import PostgresInfo
+from tests.harness.pg_warehouse import Warehouse, pg_rows, postgres_target_env
 from tests.harness.sandbox import DEMO_PROJECT, copy_dbt_project, make_sandbox
 from tests.harness.waiting import HANG_TIMEOUT, wait_until
-from tests.ingestion.conftest import pg_rows
 
 
 def _events(ids, user: tuple[str, str]) -> str:
@@ -62,29 +58,17 @@ def _mart_ids(target: PostgresWarehouse, ids: set[str]) -> set[str]:
 
 
 def test_on_postgres_a_dropped_file_reaches_the_mart_and_a_malformed_one_changes_nothing(
-    tmp_path, postgres_server: PostgresInfo
+    tmp_path, warehouse: Warehouse
 ):
     project = copy_dbt_project(DEMO_PROJECT, tmp_path / "dbt_project")
     config = yaml.safe_load((project / "dbt_project.yml").read_text())
     config["vars"].pop("dagster_schedules")  # no cron tick interleaves with the drops
     (project / "dbt_project.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    database = "e2e_" + uuid.uuid4().hex[:12]
-    with closing(psycopg2.connect(postgres_server.url)) as con:
-        con.autocommit = True
-        con.cursor().execute(f"create database {database}")
-    target = PostgresWarehouse(
-        postgres_server.host, postgres_server.port, postgres_server.user,
-        postgres_server.password, database, "disable", 10,
-    )  # fmt: skip
+    database = warehouse.new_database()
+    target = warehouse.target(database)
     sandbox = make_sandbox(tmp_path, project)
     sandbox.env.update(
-        DBT_TARGET="postgres",
-        DBT_POSTGRES_HOST=target.host,
-        DBT_POSTGRES_PORT=str(target.port),
-        DBT_POSTGRES_USER=target.user,
-        DBT_POSTGRES_PASSWORD=target.password,
-        DBT_POSTGRES_DB=database,
-        DBT_POSTGRES_SSLMODE="disable",
+        postgres_target_env(warehouse.info, database),
         LANDING_SENSOR_INTERVAL_SECONDS="5",
         AUTOMATION_INTERVAL_SECONDS="5",
     )

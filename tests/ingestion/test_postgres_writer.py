@@ -17,8 +17,8 @@ import pytest
 from orchestration.ingestion import postgres_writer
 from orchestration.ingestion.ingest import ingest
 from orchestration.ingestion.landing import LOADED, QUARANTINE
+from tests.harness.pg_warehouse import pg_connect_kwargs, pg_rows
 from tests.harness.sandbox import DEMO_PROJECT
-from tests.ingestion.conftest import pg_connect_kwargs, pg_rows
 from tests.ingestion.landing_drops import drop, event_line, subscriptions_csv
 
 log = logging.getLogger(__name__)

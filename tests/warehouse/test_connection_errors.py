@@ -3,8 +3,9 @@ and the variable to fix, and never shows the password."""
 
 from pathlib import Path
 
+from tests.harness.pg_warehouse import postgres_sandbox
 from tests.harness.ports import free_port
-from tests.warehouse.conftest import postgres_sandbox, write_drill_project
+from tests.warehouse.drill_project import write_drill_project
 
 
 def _run_with(tmp_path: Path, warehouse, **overrides: str):

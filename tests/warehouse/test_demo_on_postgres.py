@@ -7,8 +7,8 @@ from pathlib import Path
 
 from dagster import DagsterEventType
 
+from tests.harness.pg_warehouse import postgres_sandbox
 from tests.harness.sandbox import DEMO_PROJECT, copy_dbt_project, manifest_of
-from tests.warehouse.conftest import postgres_sandbox
 
 SUMMARY = re.compile(r"run (\S+) succeeded: (\d+)/(\d+) assets materialized, (\d+) failed checks")
 

@@ -11,8 +11,9 @@ import sys
 import time
 
 from orchestration.lib.dbt import row_counting_dbt
+from tests.harness.pg_warehouse import Warehouse, postgres_target_env
 from tests.harness.waiting import HANG_TIMEOUT, wait_until
-from tests.warehouse.conftest import Warehouse, postgres_target_env, write_drill_project
+from tests.warehouse.drill_project import write_drill_project
 
 
 def test_a_schema_created_by_a_parallel_dbt_at_the_same_moment_is_not_an_error(
