@@ -46,7 +46,7 @@ manifest: install
 
 # Demo batches (CSV, JSON lines, Parquet) into the landing zone, unless it already holds files.
 land: install
-	$(VENV)/bin/python -m orchestration.ingestion.demo_data --landing-url $(LANDING_URL) --if-missing
+	$(VENV)/bin/python -m demo --landing-url $(LANDING_URL) --if-missing
 
 # Alerts link to the run or asset in this UI unless DAGSTER_UI_URL says otherwise.
 dev: manifest land
@@ -80,8 +80,10 @@ format: install
 # Orchestration overhead against bare `dbt build` and naive dagster-dbt: our demo, a small
 # fixture project, and synthetic projects of 600 and 3000 models (~30 min on 2 cores). The
 # default layout (DBT_STEPS unset); `make bench DBT_STEPS=slices` measures the other one.
+# On DuckDB; `make bench WAREHOUSE=postgres` (or "duckdb postgres") on a throw-away local Postgres.
+WAREHOUSE ?= duckdb
 bench: install
-	$(VENV)/bin/python -m benchmarks.run --sizes 600 3000
+	$(VENV)/bin/python -m benchmarks.run --sizes 600 3000 --warehouse $(WAREHOUSE)
 
 clean:
 	rm -rf $(VENV) $(SYSTEM_VENV) $(TOOLS) data dbt_project/target

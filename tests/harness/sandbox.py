@@ -66,9 +66,7 @@ class Sandbox:
 
     def load_demo_data(self, *args: str) -> None:
         """Put the demo batches into the landing zone (`make land`): ingestion loads them."""
-        self.python(
-            "-m", "orchestration.ingestion.demo_data", "--landing-url", self.landing_url, *args
-        )
+        self.python("-m", "demo", "--landing-url", self.landing_url, *args)
 
 
 def copy_dbt_project(source: Path, destination: Path) -> Path:

@@ -12,7 +12,8 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance, build_sensor_context
 
-from orchestration.ingestion import demo_data
+from demo import cli as demo_cli
+from demo.catalogue import RAW_TABLES
 from orchestration.ingestion.definitions import LANDING_JOB
 from orchestration.ingestion.sensors import LANDING_SENSOR
 from tests.harness.moto_server import AWS_ENV_TO_UNSET, moto_server
@@ -107,8 +108,8 @@ def test_make_land_puts_demo_batches_into_an_empty_bucket_once(s3_landing, capsy
     url = f"s3://{bucket}/demo"
     args = ["--landing-url", url, "--if-missing", "--accounts", "5", "--days", "7"]
 
-    assert demo_data.main(args) == 0
+    assert demo_cli.main(args) == 0
     written = _keys(client, bucket)
-    assert {key.split("/")[1] for key in written} == set(demo_data.RAW_TABLES)
-    assert demo_data.main(args) == 0 and "skipping" in capsys.readouterr().out
+    assert {key.split("/")[1] for key in written} == set(RAW_TABLES)
+    assert demo_cli.main(args) == 0 and "skipping" in capsys.readouterr().out
     assert _keys(client, bucket) == written
