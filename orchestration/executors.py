@@ -11,7 +11,26 @@ from dagster import (
 )
 
 from orchestration import settings
+from orchestration.lib.dagster_patches import (
+    steps_can_start_on_their_inputs,
+    wait_only_for_checks_that_can_come,
+)
 from orchestration.pools import WAREHOUSE_WRITER_POOL
+
+
+def steps_start_on_their_inputs() -> dict[str, Any]:
+    """Executor config: a step starts once the assets it reads exist, not once every step upstream
+    of it succeeded.
+
+    A model that fails then stops only the steps that read it or its descendants: a broken model
+    that nothing refs no longer skips every slice below its own, as in a bare `dbt build`. A dbt
+    slice yields each model as dbt finishes it, so its downstream slices can also start while it
+    still runs (on a multi-writer warehouse). Only where the patch that keeps a step from waiting
+    on a check dbt never ran is in place (lib/dagster_patches.py); else Dagster's default.
+    """
+    if not steps_can_start_on_their_inputs():
+        return {}
+    return {"step_dependency_config": {"require_upstream_step_success": False}}
 
 
 def default_executor() -> ExecutorDefinition:
@@ -33,19 +52,23 @@ def forkserver_multiprocess_executor() -> ExecutorDefinition:
     pool has one slot, so that two runs do not either (`_guard_single_writer`).
     """
     config: dict[str, Any] = {
-        "start_method": {"forkserver": {"preload_modules": ["orchestration.definitions"]}}
+        "start_method": {"forkserver": {"preload_modules": ["orchestration.definitions"]}},
+        **steps_start_on_their_inputs(),
     }
     if settings.single_writer_warehouse():
         config["max_concurrent"] = 1
-    return _with_single_writer_guard(multiprocess_executor).configured(config)
+    return _prepared_in_the_run_worker(multiprocess_executor).configured(config)
 
 
-def _with_single_writer_guard(base: ExecutorDefinition) -> ExecutorDefinition:
-    """`base`, plus the writer pool's limit checked on the run's instance before any step."""
+def _prepared_in_the_run_worker(base: ExecutorDefinition) -> ExecutorDefinition:
+    """`base`, created in the run worker after two preparations: the patch that the executor
+    option of `steps_start_on_their_inputs` needs, and the writer pool's limit checked on the
+    run's instance before any step."""
     create = base.executor_creation_fn
     assert create is not None, f"executor {base.name} has no creation function"
 
     def create_guarded(init_context: InitExecutorContext):
+        wait_only_for_checks_that_can_come()
         if settings.single_writer_warehouse():
             _guard_single_writer(init_context.instance)
         return create(init_context)
@@ -103,4 +126,4 @@ def ecs_task_per_step_executor() -> ExecutorDefinition:
     """
     from dagster_aws.ecs import ecs_executor
 
-    return ecs_executor
+    return _prepared_in_the_run_worker(ecs_executor).configured(steps_start_on_their_inputs())

@@ -35,6 +35,19 @@ PRIVATE_HOOKS = (
         why="a step's output asset keys computed once per step, not once per output",
     ),
     PrivateHook(
+        package="dagster",
+        checked_version=dagster_patches.CHECKED_DAGSTER_VERSION,
+        where="orchestration/lib/dagster_patches.py",
+        private_names=(
+            "dagster._core.execution.plan.active.ActiveExecution",
+            "ActiveExecution._all_upstream_outputs_produced",
+            "ActiveExecution._all_upstream_outputs_failed_or_abandoned",
+            "ActiveExecution._has_produced_output, _step_outputs, _success, _failed, _skipped, "
+            "_abandoned, _plan",
+        ),
+        why="steps start on their inputs without waiting for a check dbt never ran",
+    ),
+    PrivateHook(
         package="dagster-dbt",
         checked_version=cli_resource.CHECKED_DAGSTER_DBT_VERSION,
         where="orchestration/lib/dbt/cli_resource.py",

@@ -11,6 +11,7 @@ second layout rebuilds what the first built, as a second day's run would.
 
 import re
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import duckdb
@@ -49,7 +50,7 @@ def parsed_fixture(request: pytest.FixtureRequest, tmp_path_factory) -> Sandbox:
     return sandbox
 
 
-def _row_counts(sandbox: Sandbox, nodes: list[dict], request: pytest.FixtureRequest) -> dict:
+def _row_counts(sandbox: Sandbox, nodes: Sequence[Mapping], request: pytest.FixtureRequest) -> dict:
     """Rows in the relation of each node, in the sandbox's warehouse."""
     # The manifest names the parse-time database: leave it out, the connection chooses it.
     tables = {node["unique_id"]: f'"{node["schema"]}"."{node["alias"]}"' for node in nodes}

@@ -89,3 +89,30 @@ def test_broken_sql_fails_the_run_naming_the_model_and_dbt_error(tmp_path):
         assert "table_that_is_not_there" in message  # dbt's own (DuckDB's) error text
         # Its sibling, untouched by the breakage, still materialized.
         assert AssetKey("customer_totals") in _materialized(instance, run_id)
+
+
+def test_a_failed_model_stops_only_the_slices_that_read_it(tmp_path):
+    """dbt's blast radius in the slices layout: a broken staging model skips what reads it, while
+    the slice below that reads only its healthy siblings still builds."""
+    project = copy_dbt_project(TINY_PROJECT, tmp_path / "tiny")
+    models = {
+        "staging/stg_orders.sql": "select * from {{ ref('orders') }}",
+        "staging/broken_stg.sql": "select * from table_that_is_not_there",
+        "marts/orders_mart.sql": "select count(*) as orders from {{ ref('stg_orders') }}",
+        "reports/after_broken.sql": "select * from {{ ref('broken_stg') }}",
+    }
+    for path, sql in models.items():
+        (project / "models" / path).parent.mkdir(exist_ok=True)
+        (project / "models" / path).write_text(sql + "\n")
+    sandbox = make_sandbox(tmp_path, project)
+    sandbox.env["DBT_STEPS"] = "slices"
+    sandbox.prepare_manifest()
+    result = sandbox.python("-m", "orchestration.cli.run", check=False)
+    assert result.returncode != 0
+    run_id = _run_id(result.stdout)
+    with sandbox.instance() as instance:
+        built = _materialized(instance, run_id)
+        run = instance.get_run_by_id(run_id)
+    assert run is not None and run.status == DagsterRunStatus.FAILURE
+    assert {AssetKey("stg_orders"), AssetKey("orders_mart")} <= built, result.stdout[-3000:]
+    assert not {AssetKey("broken_stg"), AssetKey("after_broken")} & built

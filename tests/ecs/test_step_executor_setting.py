@@ -19,7 +19,9 @@ def test_step_executor_ecs_selects_dagster_aws_ecs_executor(
     from dagster_aws.ecs import ecs_executor
 
     monkeypatch.setenv("STEP_EXECUTOR", "ECS")
-    assert default_executor() is ecs_executor
+    executor = default_executor()
+    assert executor.name == ecs_executor.name == "ecs"
+    assert executor.config_schema.as_field().is_required is False  # configured: nothing to fill
 
 
 def test_unknown_step_executor_names_the_setting_and_the_choices(

@@ -5,9 +5,8 @@ refs: a `relationships` test on `fct_feature_adoption` also reads `dim_accounts`
 `dbt build` the test waits for both, and the model's children wait for the test. Dagster,
 though, orders steps only by the assets they read: a check's other parents (dagster-dbt's
 `additional_deps`) give its step no input. The step of `fct_feature_adoption` could then run
-its test before another step had built `dim_accounts`: on a multi-writer warehouse the two
-slices ran side by side, and the test passed only when the other slice happened to finish
-first (it failed on Postgres once product steps started earlier).
+its test before another step had built `dim_accounts`, and did, once steps started on their
+inputs rather than on whole upstream steps.
 
 So the manifest that dagster-dbt defines the assets from (never dbt's own) lists such a test's
 other-slice parents as parents of the model it is declared on. Dagster then gives that step an
