@@ -38,7 +38,7 @@ _CACHE_ATTRIBUTE = "_orchestration_output_asset_keys"
 
 def cache_step_output_asset_keys() -> bool:
     """Apply the patch (idempotent). Returns whether it is in place."""
-    if dagster.__version__ != CHECKED_DAGSTER_VERSION:
+    if not _on_checked_version():
         return False
     # Imported only on the checked version: another one may have moved it (private API list:
     # orchestration/lib/private_api.py).
@@ -61,9 +61,13 @@ def cache_step_output_asset_keys() -> bool:
     return True
 
 
+def _on_checked_version() -> bool:
+    return dagster.__version__ == CHECKED_DAGSTER_VERSION
+
+
 def steps_can_start_on_their_inputs() -> bool:
     """Whether this dagster version is the one `wait_only_for_checks_that_can_come` fits."""
-    return dagster.__version__ == CHECKED_DAGSTER_VERSION
+    return _on_checked_version()
 
 
 def wait_only_for_checks_that_can_come() -> bool:
