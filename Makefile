@@ -22,6 +22,9 @@ export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # Never let uv download an interpreter: use the machine's python3.
 export UV_PYTHON_DOWNLOADS := never
+# Compile site-packages at install, as the images do: every run, step and dbt process imports
+# Dagster and dbt, and a machine that sets PYTHONDONTWRITEBYTECODE would recompile them each time.
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: install manifest land dev run test test-fast lint format bench clean images
 
