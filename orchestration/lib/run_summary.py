@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from dagster import DagsterEventType, DagsterInstance
 
+from orchestration.lib.dbt.node_metadata import DAGSTER_DBT_SECONDS_KEY, EXECUTION_SECONDS_KEY
+
 _SUMMARY_EVENTS = {
     DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
     DagsterEventType.ASSET_MATERIALIZATION,
@@ -43,7 +45,8 @@ def summarize_run(instance: DagsterInstance, run_id: str) -> list[AssetOutcome]:
             outcome = outcomes.setdefault(key, AssetOutcome(key, "materialized"))
             outcome.status = "materialized"
             rows = metadata.get("dagster/row_count")
-            seconds = metadata.get("Execution Duration")
+            # Runs recorded before the key named its unit carry dagster-dbt's own key.
+            seconds = metadata.get(EXECUTION_SECONDS_KEY, metadata.get(DAGSTER_DBT_SECONDS_KEY))
             outcome.rows = int(rows.value) if rows is not None else None  # type: ignore[arg-type]
             outcome.seconds = float(seconds.value) if seconds is not None else None  # type: ignore[arg-type]
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:

@@ -1,4 +1,5 @@
-"""Turning one dbt invocation into Dagster events, with row counts and artifact locations."""
+"""Turning one dbt invocation into Dagster events, with row counts, columns, compiled SQL and
+artifact locations (lib/dbt/node_metadata.py)."""
 
 import subprocess
 from collections.abc import Iterator, Mapping
@@ -15,21 +16,29 @@ from dagster._core.errors import DagsterExecutionInterruptedError
 from dagster_dbt.core.dbt_cli_event import DbtCliEventMessage
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 
+from orchestration.lib.dbt.node_metadata import (
+    column_schema,
+    compiled_sql,
+    dbt_result,
+    with_seconds_unit,
+)
 from orchestration.lib.dbt.output_order import in_lineage_order
-from orchestration.lib.dbt.row_counting_dbt import is_counted, row_count_of
+from orchestration.lib.dbt.row_counting_dbt import BuiltRelation, built_relation_of, is_noted
 
 ROW_COUNT_KEY = "dagster/row_count"
 
 
 def stream_dbt_events(invocation: DbtCliInvocation, *, rows_counted_by_dbt: bool) -> Iterator[Any]:
-    """Yield the invocation's Dagster events as dbt reports them, each table with its row count.
+    """Yield the invocation's Dagster events as dbt reports them, each table with its row count
+    and each relation with its columns.
 
-    dbt counts the rows itself when `rows_counted_by_dbt` (row_counting_dbt.py, run by
-    ProjectDbtCliResource), on every warehouse: each table's result waits for its count, which
-    dbt logs right behind it, in the table's own thread, before anything downstream of it can
-    start. Every other event is yielded as dbt reports it, so Dagster's event writes overlap
-    dbt's work, and outputs keep dbt's order, which is the topological order Dagster requires of
-    a step, except where two dbt nodes share an asset key (lib/dbt/output_order.py).
+    dbt counts the rows and reads the columns itself when `rows_counted_by_dbt`
+    (row_counting_dbt.py, run by ProjectDbtCliResource), on every warehouse: each relation's
+    result waits for that note, which dbt logs right behind it, in the node's own thread, before
+    anything downstream of it can start. Every other event is yielded as dbt reports it, so
+    Dagster's event writes overlap dbt's work, and outputs keep dbt's order, which is the
+    topological order Dagster requires of a step, except where two dbt nodes share an asset key
+    (lib/dbt/output_order.py).
 
     dbt's output is read here, in the step's main thread, never in a worker thread: a stop
     request interrupts the main thread, and only there does dagster-dbt forward it to dbt as
@@ -44,12 +53,7 @@ def stream_dbt_events(invocation: DbtCliInvocation, *, rows_counted_by_dbt: bool
 
 
 def _dbt_events(invocation: DbtCliInvocation, rows_counted_by_dbt: bool) -> Iterator[Any]:
-    artifacts = MetadataValue.path(str(invocation.target_path))
-
-    def dagster_events(raw_event: DbtCliEventMessage, rows: int | None) -> Iterator[Any]:
-        metadata: dict[str, Any] = {"dbt/artifacts": artifacts}
-        if rows is not None:
-            metadata[ROW_COUNT_KEY] = MetadataValue.int(rows)
+    def dagster_events(raw_event: DbtCliEventMessage, built: BuiltRelation | None) -> Iterator[Any]:
         for event in raw_event.to_default_asset_events(
             manifest=invocation.manifest,
             dagster_dbt_translator=invocation.dagster_dbt_translator,
@@ -61,20 +65,22 @@ def _dbt_events(invocation: DbtCliInvocation, rows_counted_by_dbt: bool) -> Iter
                 yield event.with_metadata(
                     {**event.metadata, **_test_message(raw_event, invocation.manifest)}
                 )
+            elif isinstance(event, Output | AssetMaterialization):
+                metadata = _materialization_metadata(invocation, raw_event.raw_event, built)
+                yield event.with_metadata(with_seconds_unit({**event.metadata, **metadata}))
             else:
-                yield _with_metadata(event, metadata)
+                yield event
 
-    awaiting_count: dict[str, DbtCliEventMessage] = {}
+    awaiting_note: dict[str, DbtCliEventMessage] = {}
     failure: BaseException | None = None
     try:
         for raw_event in invocation.stream_raw_events():
-            note = row_count_of(raw_event.raw_event)
-            if note is not None:
-                unique_id, rows = note
-                if unique_id in awaiting_count:
-                    yield from dagster_events(awaiting_count.pop(unique_id), rows)
-            elif rows_counted_by_dbt and _count_follows(raw_event.raw_event):
-                awaiting_count[raw_event.raw_event["data"]["node_info"]["unique_id"]] = raw_event
+            built = built_relation_of(raw_event.raw_event)
+            if built is not None:
+                if built.unique_id in awaiting_note:
+                    yield from dagster_events(awaiting_note.pop(built.unique_id), built)
+            elif rows_counted_by_dbt and _note_follows(raw_event.raw_event):
+                awaiting_note[raw_event.raw_event["data"]["node_info"]["unique_id"]] = raw_event
             else:
                 yield from dagster_events(raw_event, None)
     except (Exception, DagsterExecutionInterruptedError, KeyboardInterrupt) as error:
@@ -83,16 +89,31 @@ def _dbt_events(invocation: DbtCliInvocation, rows_counted_by_dbt: bool) -> Iter
         # behind, and so no lock on a warehouse file and no query of ours running on.
         _stop_dbt(invocation)
         failure = error
-    # Tables whose count never came (dbt was stopped in between) are still reported, uncounted.
-    for raw_event in awaiting_count.values():
+    # Relations whose note never came (dbt was stopped in between) are still reported, without.
+    for raw_event in awaiting_note.values():
         yield from dagster_events(raw_event, None)
     if failure is not None:
         raise failure
 
 
-def _count_follows(raw_event: dict[str, Any]) -> bool:
+def _materialization_metadata(
+    invocation: DbtCliInvocation, raw_event: dict[str, Any], built: BuiltRelation | None
+) -> dict[str, Any]:
+    """What a model's materialization carries besides dagster-dbt's own metadata."""
+    metadata: dict[str, Any] = {"dbt/artifacts": MetadataValue.path(str(invocation.target_path))}
+    if built is not None and built.rows is not None:
+        metadata[ROW_COUNT_KEY] = MetadataValue.int(built.rows)
+    if built is not None and built.columns:
+        metadata.update(column_schema(built.columns))
+    unique_id = raw_event.get("data", {}).get("node_info", {}).get("unique_id", "")
+    metadata.update(compiled_sql(invocation.target_path, invocation.manifest, unique_id))
+    metadata.update(dbt_result(raw_event))
+    return metadata
+
+
+def _note_follows(raw_event: dict[str, Any]) -> bool:
     node = raw_event.get("data", {}).get("node_info", {})
-    return is_counted(
+    return is_noted(
         raw_event["info"]["name"],
         node.get("node_status", ""),
         node.get("materialized", ""),
@@ -130,9 +151,3 @@ def _test_message(raw_event: DbtCliEventMessage, manifest: Mapping[str, Any]) ->
     condition = config.get("error_if" if status == "fail" else "warn_if") or "!= 0"
     results = "result" if failures == 1 else "results"
     return {"dbt/message": f"Got {failures} {results}, configured to {status} if {condition}"}
-
-
-def _with_metadata(event: Any, metadata: dict[str, Any]) -> Any:
-    if isinstance(event, Output | AssetMaterialization):
-        return event.with_metadata({**event.metadata, **metadata})
-    return event

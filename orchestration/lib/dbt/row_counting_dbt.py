@@ -1,4 +1,4 @@
-"""The dbt CLI, unchanged, plus one log line per built table that says how many rows it holds.
+"""The dbt CLI, unchanged, plus one log line per built relation: its rows (tables) and columns.
 
 Run as `python row_counting_dbt.py build ...`, with the interpreter that has dbt installed.
 
@@ -7,7 +7,9 @@ count rows while dbt runs. Counting after dbt exits meant every table's material
 that depends on it, waited for dbt to finish: one long tail of event writes per invocation. Here
 dbt itself counts, on its own connection, right after it builds each table, before any model
 downstream of it can start; the count reaches Dagster in the log stream right behind the table's
-result, which waits for it (lib/dbt/events.py).
+result, which waits for it (lib/dbt/events.py). The relation's columns and their warehouse types
+come the same way, from one catalog query, so a model's materialization shows its actual schema
+(dagster-dbt's `fetch_column_metadata` would read them from a thread pool; events.py says why not).
 
 It is dbt's own CLI (same arguments, flags, exit codes and SIGINT handling) with one callback, a
 public dbt API, and one fix: on Postgres, a schema created by a parallel dbt at the same moment is
@@ -17,57 +19,105 @@ not an error (tolerate_concurrent_schema_creation). This file imports nothing fr
 
 import json
 import sys
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 # The log line is a dbt `Note` whose message is a JSON object with this one key.
 ROW_COUNT_NOTE_KEY = "dagster_row_count"
 # dbt logs one of these per node once the node ran; dagster-dbt turns it into the node's result.
 _RESULT_EVENTS = ("LogModelResult", "LogSeedResult", "LogSnapshotResult")
-# Views are not counted: counting one re-runs its query (dagster-dbt skips them too).
+# Views are not counted: counting one re-runs its query (dagster-dbt skips them too). Their
+# columns are read all the same: that is a catalog lookup, which runs nothing.
 _NOT_COUNTED = ("view", "ephemeral", "materialized_view")
 
 
-def is_counted(event_name: str, node_status: str, materialized: str, relation: str) -> bool:
-    """Whether dbt's result event for a node is followed by a row-count note for it: a built
-    table, seed, snapshot or incremental."""
+class BuiltRelation(NamedTuple):
+    """What the note says of a relation dbt just built; None where it could not be read."""
+
+    unique_id: str
+    rows: int | None
+    # (name, type) in the warehouse's own words, in the relation's column order.
+    columns: list[tuple[str, str]] | None
+
+
+def is_noted(event_name: str, node_status: str, materialized: str, relation: str) -> bool:
+    """Whether dbt's result event for a node is followed by a note on it: a built table, view,
+    seed, snapshot or incremental (an ephemeral model builds no relation)."""
     return (
         event_name in _RESULT_EVENTS
         and node_status == "success"
-        and materialized not in _NOT_COUNTED
+        and materialized != "ephemeral"
         and bool(relation)
     )
 
 
-def count_rows_of_built_tables(message: Any) -> None:
-    """dbt event callback: count a table's rows as soon as dbt reports it built.
+def describe_built_relations(message: Any) -> None:
+    """dbt event callback: count a table's rows and read its columns as soon as dbt reports it
+    built (a view: its columns only).
 
     It runs in the node's own thread, after dbt logged the node's result and before dbt lets any
-    node that depends on it start, so the note always comes before anything downstream.
+    node that depends on it start, so the note always comes before anything downstream. Both
+    queries share one connection: a count, and one catalog query for the columns.
     """
     if message.info.name not in _RESULT_EVENTS:
         return
     node = message.data.node_info
     relation = node.node_relation.relation_name
-    if not is_counted(message.info.name, node.node_status, node.materialized, relation):
+    if not is_noted(message.info.name, node.node_status, node.materialized, relation):
         return
-    count: dict[str, Any] = {"unique_id": node.unique_id, "rows": None}
-    # A callback's exception would fail the node in dbt: row counts are metadata, never that.
+    note: dict[str, Any] = {"unique_id": node.unique_id, "rows": None, "columns": None}
+    errors: list[str] = []
+    # A callback's exception would fail the node in dbt: this is metadata, never that.
     try:
-        count["rows"] = _count(relation)
+        adapter = _adapter()
+        with adapter.connection_named("dagster_row_count"):
+            if node.materialized not in _NOT_COUNTED:
+                try:
+                    note["rows"] = _count(adapter, relation)
+                except Exception as error:
+                    errors.append(f"could not count rows of {relation}: {error}")
+            try:
+                note["columns"] = _columns(adapter, node.node_relation)
+            except Exception as error:
+                errors.append(f"could not read the columns of {relation}: {error}")
     except Exception as error:
-        count["error"] = f"could not count rows of {relation}: {error}"
-    _note(json.dumps({ROW_COUNT_NOTE_KEY: count}))
+        errors.append(f"could not describe {relation}: {error}")
+    if errors:
+        note["error"] = "; ".join(errors)
+    _note(json.dumps({ROW_COUNT_NOTE_KEY: note}))
 
 
-def _count(relation: str) -> int:
+def _adapter() -> Any:
     from dbt.adapters.factory import FACTORY
 
     # One dbt invocation runs one profile, hence one adapter.
     (adapter,) = FACTORY.adapters.values()  # typed as a protocol; this is a SQL adapter
-    adapter = cast("Any", adapter)
-    with adapter.connection_named("dagster_row_count"):
-        _, table = adapter.execute(f"select count(*) from {relation}", fetch=True)
+    return cast("Any", adapter)
+
+
+def _count(adapter: Any, relation: str) -> int:
+    _, table = adapter.execute(f"select count(*) from {relation}", fetch=True)
     return int(table.rows[0][0])
+
+
+def _columns(adapter: Any, node_relation: Any) -> list[tuple[str, str]]:
+    """The relation's columns as the warehouse's catalog has them, by the adapter's own macro
+    (DuckDB: `describe`; Postgres: information_schema.columns)."""
+    relation = adapter.Relation.create(
+        database=node_relation.database or None,
+        schema=node_relation.schema,
+        identifier=node_relation.alias,
+    )
+    return [(column.name, _type_of(column)) for column in adapter.get_columns_in_relation(relation)]
+
+
+def _type_of(column: Any) -> str:
+    """The column's type with its length or precision where the catalog has one. Not dbt's
+    `Column.data_type`: it says `character varying(256)` of a string of no declared length."""
+    if column.is_string() and column.char_size:
+        return column.string_type(column.char_size)
+    if column.is_numeric():
+        return column.numeric_type(column.dtype, column.numeric_precision, column.numeric_scale)
+    return str(column.dtype)
 
 
 def _note(message: str) -> None:
@@ -78,16 +128,19 @@ def _note(message: str) -> None:
     fire_event(Note(msg=message))
 
 
-def row_count_of(raw_event: dict[str, Any]) -> tuple[str, int | None] | None:
-    """(unique_id, rows or None if it could not be counted) if a raw dbt JSON log event is one
-    of the notes written above."""
+def built_relation_of(raw_event: dict[str, Any]) -> BuiltRelation | None:
+    """What a raw dbt JSON log event says of a built relation, if it is one of the notes above."""
     info = raw_event.get("info", {})
     if info.get("name") != "Note" or ROW_COUNT_NOTE_KEY not in info.get("msg", ""):
         return None
     try:
-        count = json.loads(info["msg"])[ROW_COUNT_NOTE_KEY]
-        rows = count["rows"]
-        return str(count["unique_id"]), None if rows is None else int(rows)
+        note = json.loads(info["msg"])[ROW_COUNT_NOTE_KEY]
+        rows, columns = note["rows"], note.get("columns")
+        return BuiltRelation(
+            str(note["unique_id"]),
+            None if rows is None else int(rows),
+            None if columns is None else [(str(name), str(kind)) for name, kind in columns],
+        )
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -125,7 +178,7 @@ def main() -> None:
 
     tolerate_concurrent_schema_creation()
     # The click group dbt's own `dbt` script calls, so exit codes and signal handling are dbt's.
-    cli.main(args=sys.argv[1:], prog_name="dbt", obj={"callbacks": [count_rows_of_built_tables]})
+    cli.main(args=sys.argv[1:], prog_name="dbt", obj={"callbacks": [describe_built_relations]})
 
 
 if __name__ == "__main__":
