@@ -4,6 +4,7 @@ from pathlib import Path
 
 from dagster import AssetKey
 
+from orchestration.dbt.assets import project_dbt_assets
 from tests.harness.sandbox import manifest_of
 
 BUILT_TYPES = ("model", "seed", "snapshot")
@@ -59,3 +60,30 @@ def test_marts_carry_owners_and_groups_from_dbt(parsed_demo_sandbox, load_defini
         spec = graph.get(AssetKey(node["name"]))
         assert spec.owners, f"{node['name']} has no owner"
         assert spec.group_name == node["fqn"][-2]
+
+
+def test_the_launchpad_offers_only_the_build_knobs_not_the_dbt_resource(
+    parsed_demo_sandbox, load_definitions
+):
+    """The dbt resource's fields are the deployment's settings: no job's run config lists them,
+    and the dbt steps' config is DbtBuildConfig alone."""
+    defs = load_definitions(parsed_demo_sandbox)
+    jobs = [job for job in defs.resolve_all_job_defs() if not job.name.startswith("__")]
+    jobs.append(defs.resolve_implicit_global_asset_job_def())
+    for job in jobs:
+        snaps = job.get_job_snapshot().config_schema_snapshot.all_config_snaps_by_key.values()
+        fields = {field.name for snap in snaps for field in snap.fields or []}
+        assert not fields & {"dbt_executable", "global_config_flags", "project_dir"}, job.name
+        # The launchpad fills in a resource's config from its defaults: the dbt resource's config
+        # has none, and no fields to scaffold.
+        resources = job.run_config_schema.config_type.fields["resources"].config_type
+        dbt_config = resources.fields["dbt"].config_type.fields["config"]
+        assert not dbt_config.is_required and not dbt_config.default_provided, job.name
+        assert not getattr(dbt_config.config_type, "fields", None), job.name
+    materialize_all = defs.resolve_job_def("materialize_all")
+    ops = materialize_all.run_config_schema.config_type.fields["ops"].config_type.fields
+    dbt_ops = {assets.op.name for assets in project_dbt_assets()}
+    assert dbt_ops and dbt_ops <= set(ops)
+    for name in dbt_ops:
+        config = ops[name].config_type.fields["config"].config_type
+        assert set(config.fields) == {"full_refresh", "dbt_vars"}, name
