@@ -16,8 +16,9 @@ from tests.harness.sandbox import (
 )
 
 # Lanes, registered in pyproject.toml. `make test-fast` runs the in-process ones (unit,
-# integration); `make test` runs all. A test module or test may name its lane with a mark; else a
-# test on a `make dev` or daemon fixture is e2e; else the first matching path below gives it
+# integration); `make test` runs all. A test module or test may name its lane with a mark (a test
+# that runs the product's own command, such as `make run`'s, in its own processes marks itself
+# e2e); else a test on a `make dev` or daemon fixture is e2e; else the first matching path gives it
 # (folders end in "/"); else it is an integration test.
 LANES = ("unit", "integration", "e2e", "ecs", "browser")
 E2E_FIXTURES = {"dev_stack", "ops_stack", "pg_stack", "daemon_stack"}
@@ -36,7 +37,6 @@ LANE_BY_PATH = {
     "harness/test_ecs_agent.py": "ecs",
     "harness/test_harness_basics.py": "ecs",
     "browser/": "browser",
-    "isolation/test_read_only_project.py": "integration",
     "isolation/": "e2e",
     "operating/": "e2e",
     "alerts/test_alerts_daemon.py": "e2e",

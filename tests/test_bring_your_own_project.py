@@ -3,8 +3,11 @@
 import re
 
 import duckdb
+import pytest
 
 from tests.harness.sandbox import TINY_PROJECT, copy_dbt_project, make_sandbox
+
+pytestmark = pytest.mark.e2e  # the product's own command, in its own processes
 
 
 def test_make_run_materializes_a_different_dbt_project(tmp_path):

@@ -11,11 +11,14 @@ from itertools import pairwise
 from pathlib import Path
 from unittest import mock
 
+import pytest
 from dagster import DagsterEventType, DagsterInstance
 
 from benchmarks.generate_project import generate
 from orchestration.pools import WAREHOUSE_WRITER_POOL
 from tests.harness.sandbox import REPO_ROOT, make_sandbox
+
+pytestmark = pytest.mark.e2e  # the product's own command, in its own processes
 
 
 def test_a_run_on_a_bare_instance_never_overlaps_dbt_steps_and_limits_the_writer_pool(tmp_path):

@@ -9,6 +9,8 @@ import pytest
 from benchmarks.run import run_smoke
 from benchmarks.warehouses import PostgresWarehouse
 
+pytestmark = pytest.mark.e2e  # the product's own command, in its own processes
+
 
 @pytest.mark.parametrize("dbt_steps", ["slices", "one"])
 def test_generated_project_materializes_every_model_and_check(tmp_path, monkeypatch, dbt_steps):

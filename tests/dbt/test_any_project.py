@@ -96,6 +96,7 @@ def test_definitions_have_every_built_dbt_node_as_an_asset_and_every_test_as_a_c
     assert {key.asset_key for key in graph.asset_check_keys} == {key for key, _ in checks}
 
 
+@pytest.mark.e2e  # `make run`'s command, in its own processes
 @pytest.mark.parametrize("layout", ["slices", "one"])
 def test_make_run_builds_every_asset_with_rows_and_reports_each_check_once(
     parsed_fixture: Sandbox, layout: str, request: pytest.FixtureRequest

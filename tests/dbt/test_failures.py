@@ -2,9 +2,12 @@
 
 import re
 
+import pytest
 from dagster import AssetKey, DagsterEventType, DagsterRunStatus
 
 from tests.harness.sandbox import TINY_PROJECT, Sandbox, copy_dbt_project, make_sandbox
+
+pytestmark = pytest.mark.e2e  # the product's own command, in its own processes
 
 
 def _run_id(stdout: str) -> str:

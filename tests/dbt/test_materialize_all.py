@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import pytest
 from dagster import DagsterEventType
 
 from orchestration.lib.dbt.node_metadata import (
@@ -15,6 +16,8 @@ from orchestration.lib.dbt.node_metadata import (
 )
 from orchestration.lib.run_summary import summarize_run
 from tests.harness.sandbox import manifest_of
+
+pytestmark = pytest.mark.e2e  # the product's own command, in its own processes
 
 RUN_ID = re.compile(r"run (\S+) succeeded")
 

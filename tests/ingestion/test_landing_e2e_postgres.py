@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from dagster import DagsterRunStatus, RunsFilter
 
@@ -19,6 +20,8 @@ from tests.harness.dagster_dev import make_dev
 from tests.harness.pg_warehouse import Warehouse, pg_rows, postgres_target_env
 from tests.harness.sandbox import DEMO_PROJECT, copy_dbt_project, make_sandbox
 from tests.harness.waiting import HANG_TIMEOUT, wait_until
+
+pytestmark = pytest.mark.e2e  # the product's own command, in its own processes
 
 
 def _events(ids, user: tuple[str, str]) -> str:

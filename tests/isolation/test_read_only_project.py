@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.harness.sandbox import REPO_ROOT, TINY_PROJECT, copy_dbt_project, make_sandbox
+
+pytestmark = pytest.mark.e2e  # the product's own command, in its own processes
 
 
 def _tree_digest(root: Path) -> dict[str, str]:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from dagster import DagsterEventType, DagsterRunStatus, RunsFilter
 
 from tests.harness.sandbox import REPO_ROOT, TINY_PROJECT, copy_dbt_project, make_sandbox
@@ -28,6 +29,7 @@ def _dbt_step_started(sandbox) -> str | None:
     return None
 
 
+@pytest.mark.e2e  # `make run`'s command, killed and run again
 def test_a_killed_make_run_is_failed_and_its_pool_slot_freed_by_the_next(tmp_path):
     project = copy_dbt_project(TINY_PROJECT, tmp_path / "tiny")
     (project / "models" / "slow.sql").write_text(SLOW)

@@ -3,9 +3,13 @@ and the variable to fix, and never shows the password."""
 
 from pathlib import Path
 
+import pytest
+
 from tests.harness.pg_warehouse import postgres_sandbox
 from tests.harness.ports import free_port
 from tests.warehouse.drill_project import write_drill_project
+
+pytestmark = pytest.mark.e2e  # the product's own command, in its own processes
 
 
 def _run_with(tmp_path: Path, warehouse, **overrides: str):

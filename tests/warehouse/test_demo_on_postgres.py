@@ -5,10 +5,13 @@ import re
 import time
 from pathlib import Path
 
+import pytest
 from dagster import DagsterEventType
 
 from tests.harness.pg_warehouse import postgres_sandbox
 from tests.harness.sandbox import DEMO_PROJECT, copy_dbt_project, manifest_of
+
+pytestmark = pytest.mark.e2e  # the product's own command, in its own processes
 
 SUMMARY = re.compile(r"run (\S+) succeeded: (\d+)/(\d+) assets materialized, (\d+) failed checks")
 
