@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from orchestration.settings import ConfigError
+from orchestration.lib.errors import ConfigError
 
 PACKAGE_FILES = ("packages.yml", "dependencies.yml", "package-lock.yml")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
