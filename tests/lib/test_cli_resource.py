@@ -51,6 +51,10 @@ def tiny_project_with_a_view(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     (project / "models" / "customer_names.sql").write_text(
         "{{ config(materialized='view') }}\nselect customer from {{ ref('customer_totals') }}\n"
     )
+    (project / "models" / "customer_totals.yml").write_text(
+        "models:\n  - name: customer_totals\n    columns:\n      - name: customer\n"
+        "        description: Who ordered.\n        data_tests: [unique, not_null]\n"
+    )
     monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "tiny.duckdb"))
     monkeypatch.setenv("DBT_PROFILES_DIR", str(project))
     subprocess.run([SIBLING_DBT, "parse"], cwd=project, check=True, capture_output=True)
@@ -85,6 +89,9 @@ def _assert_what_a_model_page_shows(
         assert metadata["dbt/artifacts"].value == str(run_dir)
         assert "Execution Duration" not in metadata, "dagster-dbt's key, without its unit"
         assert isinstance(metadata[EXECUTION_SECONDS_KEY].value, float)
+    # The warehouse's types come with the YAML's descriptions, as the definition has them.
+    described = {c.name: c.description for c in totals[COLUMN_SCHEMA_KEY].value.columns}
+    assert described == {"customer": "Who ordered.", "order_count": None, "total_amount": None}
     sql = totals[COMPILED_SQL_KEY].value
     assert sql.startswith("```sql\n") and sql.endswith("\n```")
     assert "group by customer" in sql and '"orders"' in sql, "the SQL dbt ran, refs resolved"

@@ -8,6 +8,7 @@ from orchestration.lib.dbt.node_metadata import (
     COMPILED_SQL_KEY,
     EXECUTION_SECONDS_KEY,
     MAX_SQL_CHARS,
+    column_schema,
     compiled_sql,
     with_seconds_unit,
 )
@@ -49,3 +50,13 @@ def test_seconds_keep_their_value_under_a_key_naming_the_unit():
         "a": 1,
         EXECUTION_SECONDS_KEY: 0.17,
     }
+
+
+def test_columns_keep_the_yaml_description_whatever_case_the_warehouse_gives_the_name():
+    manifest = {"nodes": {"model.p.m": {"columns": {"Customer_Id": {"description": "Who."}}}}}
+    value = column_schema([("customer_id", "integer"), ("n", "bigint")], manifest, "model.p.m")
+    columns = value["dagster/column_schema"].value.columns
+    assert [(c.name, c.type, c.description) for c in columns] == [
+        ("customer_id", "integer", "Who."),
+        ("n", "bigint", None),
+    ]

@@ -103,9 +103,9 @@ def _materialization_metadata(
     metadata: dict[str, Any] = {"dbt/artifacts": MetadataValue.path(str(invocation.target_path))}
     if built is not None and built.rows is not None:
         metadata[ROW_COUNT_KEY] = MetadataValue.int(built.rows)
-    if built is not None and built.columns:
-        metadata.update(column_schema(built.columns))
     unique_id = raw_event.get("data", {}).get("node_info", {}).get("unique_id", "")
+    if built is not None and built.columns:
+        metadata.update(column_schema(built.columns, invocation.manifest, unique_id))
     metadata.update(compiled_sql(invocation.target_path, invocation.manifest, unique_id))
     metadata.update(dbt_result(raw_event))
     return metadata

@@ -30,9 +30,22 @@ RESULT_KEY = "dbt/result"
 MAX_SQL_CHARS = 20_000
 
 
-def column_schema(columns: Sequence[tuple[str, str]]) -> dict[str, TableSchemaMetadataValue]:
-    """The UI's Columns of an asset: names and the warehouse's types."""
-    schema = TableSchema(columns=[TableColumn(name=name, type=kind) for name, kind in columns])
+def column_schema(
+    columns: Sequence[tuple[str, str]], manifest: Mapping[str, Any], unique_id: str
+) -> dict[str, TableSchemaMetadataValue]:
+    """The UI's Columns of an asset: names and the warehouse's types, with the descriptions the
+    dbt YAML gives them, so a materialization's schema says no less than the definition's."""
+    documented = manifest.get("nodes", {}).get(unique_id, {}).get("columns") or {}
+    # The warehouse may fold the case of a name the YAML spells otherwise (Postgres: lower).
+    descriptions = {
+        name.lower(): column.get("description") or None for name, column in documented.items()
+    }
+    schema = TableSchema(
+        columns=[
+            TableColumn(name=name, type=kind, description=descriptions.get(name.lower()))
+            for name, kind in columns
+        ]
+    )
     return {COLUMN_SCHEMA_KEY: MetadataValue.table_schema(schema)}
 
 
@@ -47,8 +60,9 @@ def with_seconds_unit(metadata: Mapping[str, Any]) -> dict[str, Any]:
 def compiled_sql(
     target_path: Path, manifest: Mapping[str, Any], unique_id: str
 ) -> dict[str, MarkdownMetadataValue]:
-    """The SQL dbt compiled for the node in this invocation, as Markdown; nothing for a node with
-    none (a seed) or whose file is gone, and only its head if it is long."""
+    """The code dbt compiled for the node in this invocation (SQL, or Python for a Python model),
+    as Markdown; nothing for a node with none (a seed) or whose file is gone, and only its head
+    if it is long."""
     node = manifest.get("nodes", {}).get(unique_id, {})
     package, source = node.get("package_name"), node.get("original_file_path")
     if not package or not source:
@@ -66,7 +80,9 @@ def compiled_sql(
     fence = "```"
     while fence in sql:  # a fence the SQL itself cannot close
         fence += "`"
-    return {COMPILED_SQL_KEY: MetadataValue.md(f"{fence}sql\n{sql.rstrip()}\n{fence}{note}")}
+    language = node.get("language") or "sql"
+    markdown = f"{fence}{language}\n{sql.rstrip()}\n{fence}{note}"
+    return {COMPILED_SQL_KEY: MetadataValue.md(markdown)}
 
 
 def dbt_result(raw_event: Mapping[str, Any]) -> dict[str, JsonMetadataValue]:
