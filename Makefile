@@ -45,7 +45,7 @@ $(SYSTEM_VENV)/.installed: deploy/system/pyproject.toml deploy/system/uv.lock | 
 	touch $@
 
 manifest: install
-	$(VENV)/bin/python -m orchestration.dbt.project
+	$(VENV)/bin/python -m orchestration.project
 
 # Demo batches (CSV, JSON lines, Parquet) into the landing zone, unless it already holds files.
 land: install

@@ -169,7 +169,7 @@ def prepare_manifest(project: Path, work: Path, warehouse: Warehouse) -> dict[st
     """
     env = _env(project, DATA_DIR=work / "prepare", **warehouse.env(work))
     result = measure(
-        [_python(), "-m", "orchestration.dbt.project"],
+        [_python(), "-m", "orchestration.project"],
         env=env,
         cwd=CODE_ROOT,
         log=work / "logs" / "prepare.log",

@@ -61,7 +61,7 @@ ENV PATH=/opt/dagster/venv/bin:$PATH \
 # parse file, written once, here. Then the project becomes read-only: every dbt invocation
 # writes to its own folder under DBT_RUNS_DIR (README, "File-writing races").
 # Parsing connects to nothing: a placeholder password satisfies the profile's env_var().
-RUN DBT_POSTGRES_PASSWORD=unused-at-parse python -m orchestration.dbt.project \
+RUN DBT_POSTGRES_PASSWORD=unused-at-parse python -m orchestration.project \
  && test -s dbt_project/target/manifest.json \
  && chmod -R a-w /opt/dagster/app
 USER dagster

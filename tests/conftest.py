@@ -86,8 +86,8 @@ def parsed_demo_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
 def load_definitions(monkeypatch: pytest.MonkeyPatch):
     """Build the code location's Definitions in-process against a sandbox's environment."""
     from orchestration.dbt.assets import project_dbt_assets
-    from orchestration.dbt.project import dbt_project
     from orchestration.ingestion.assets import landing_assets, project_landing_tables
+    from orchestration.project import dbt_project
 
     caches = (dbt_project, project_dbt_assets, project_landing_tables, landing_assets)
 

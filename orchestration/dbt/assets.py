@@ -25,7 +25,6 @@ from dagster_dbt.dbt_manifest import validate_manifest
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from orchestration import settings
-from orchestration.dbt.project import dbt_project
 from orchestration.dbt.step_timeline import step_timeline
 from orchestration.lib.dagster_patches import cache_step_output_asset_keys
 from orchestration.lib.dbt.artifacts import sweep_old_runs
@@ -39,6 +38,7 @@ from orchestration.lib.dbt.slices import DbtSlice, explicit_selection, slice_man
 from orchestration.lib.dbt.translator import ProjectTranslator
 from orchestration.lib.orphan_guard import interrupt_when_gone
 from orchestration.pools import dbt_slice_pool
+from orchestration.project import dbt_project
 from orchestration.settings import ConfigError
 
 

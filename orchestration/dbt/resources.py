@@ -3,8 +3,8 @@
 from dagster import ResourceDefinition
 
 from orchestration import settings
-from orchestration.dbt.project import dbt_project
 from orchestration.lib.dbt.cli_resource import ProjectDbtCliResource
+from orchestration.project import dbt_project
 
 
 def dbt_resource() -> ProjectDbtCliResource:

@@ -50,8 +50,8 @@ from dagster_dbt.utils import select_unique_ids
 
 from orchestration import settings
 from orchestration.dbt.assets import project_dbt_assets
-from orchestration.dbt.project import dbt_project
 from orchestration.lib.dbt.names import dagster_name
+from orchestration.project import dbt_project
 from orchestration.settings import ConfigError
 
 SCHEDULES_VAR = "dagster_schedules"

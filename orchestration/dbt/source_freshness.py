@@ -37,7 +37,6 @@ from dagster_dbt import DbtCliResource
 from dagster_dbt.dbt_manifest import validate_manifest
 
 from orchestration import settings
-from orchestration.dbt.project import dbt_project
 from orchestration.lib.dbt.cli_args import invocation_target_path
 from orchestration.lib.dbt.source_freshness import (
     CHECK_NAME,
@@ -47,6 +46,7 @@ from orchestration.lib.dbt.source_freshness import (
     source_freshness_args,
 )
 from orchestration.pools import warehouse_reader_pool
+from orchestration.project import dbt_project
 
 SOURCE_FRESHNESS_JOB = "source_freshness_job"
 SOURCE_FRESHNESS_SCHEDULE = "source_freshness"

@@ -25,12 +25,12 @@ from dagster_dbt.dbt_manifest import validate_manifest
 from pydantic import Field
 
 from orchestration import settings
-from orchestration.dbt.project import dbt_project
 from orchestration.ingestion.ingest import TableReport, ingest
 from orchestration.ingestion.landing import landing_store
 from orchestration.ingestion.sources import LandingTable, landing_tables
 from orchestration.ingestion.warehouses import writer_for
 from orchestration.pools import ingestion_pool
+from orchestration.project import dbt_project
 
 LANDING_OP = "landing_ingestion"
 

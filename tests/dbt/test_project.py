@@ -9,7 +9,7 @@ VENDORED_PROJECT = REPO_ROOT / "tests" / "fixtures" / "projects" / "vendored_pac
 
 
 def _prepare(sandbox, **env: str):
-    result = sandbox.python("-m", "orchestration.dbt.project", check=False)
+    result = sandbox.python("-m", "orchestration.project", check=False)
     return result.returncode, result.stdout.strip().splitlines()[-1:], result.stderr
 
 

@@ -382,7 +382,7 @@ def _create_warehouse(pg: EmbeddedPostgres, password: str) -> dict[str, str]:
 def _start_build_time_manifest(env: Mapping[str, str]) -> subprocess.Popen[str]:
     """The code-location image's build step (deploy/code-location.Dockerfile), run here."""
     return subprocess.Popen(
-        [sys.executable, "-m", "orchestration.dbt.project"],
+        [sys.executable, "-m", "orchestration.project"],
         cwd=REPO_ROOT,
         env={**os.environ, **env},
         stdout=subprocess.PIPE,

@@ -57,7 +57,7 @@ class Sandbox:
             return DagsterInstance.from_config(str(self.dagster_home))
 
     def prepare_manifest(self) -> None:
-        self.python("-m", "orchestration.dbt.project")
+        self.python("-m", "orchestration.project")
 
     @property
     def landing_url(self) -> str:

@@ -1,4 +1,5 @@
-"""The one dbt project this code location orchestrates, and its build-time preparation.
+"""The one dbt project this code location orchestrates, and its build-time preparation; read by
+every concern (dbt assets, ingestion of its sources, schedules), so it sits above them.
 
 Preparing = `dbt deps` when the package files changed, then `dbt parse` when anything the
 manifest depends on changed (lib/dbt/fingerprint.py), else nothing. `make manifest`, `make dev`
