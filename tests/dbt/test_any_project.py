@@ -23,6 +23,9 @@ from orchestration.lib.dbt.translator import ProjectTranslator
 from tests.harness.pg_warehouse import Warehouse, postgres_target_env
 from tests.harness.sandbox import REPO_ROOT, Sandbox, copy_dbt_project, make_sandbox, manifest_of
 
+# Every test prepares its fixture with `make manifest`'s command and `make run`'s: e2e.
+pytestmark = pytest.mark.e2e
+
 PROJECTS = REPO_ROOT / "tests" / "fixtures" / "projects"
 FIXTURES = sorted(p.name for p in PROJECTS.iterdir() if (p / "dbt_project.yml").is_file())
 # A profile kept in a folder of the project, named relative to it.
@@ -96,7 +99,6 @@ def test_definitions_have_every_built_dbt_node_as_an_asset_and_every_test_as_a_c
     assert {key.asset_key for key in graph.asset_check_keys} == {key for key, _ in checks}
 
 
-@pytest.mark.e2e  # `make run`'s command, in its own processes
 @pytest.mark.parametrize("layout", ["slices", "one"])
 def test_make_run_builds_every_asset_with_rows_and_reports_each_check_once(
     parsed_fixture: Sandbox, layout: str, request: pytest.FixtureRequest

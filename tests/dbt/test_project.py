@@ -2,8 +2,11 @@
 they depend on changed, offline with vendored packages, and fail in one paragraph otherwise."""
 
 import duckdb
+import pytest
 
 from tests.harness.sandbox import REPO_ROOT, TINY_PROJECT, copy_dbt_project, make_sandbox
+
+pytestmark = pytest.mark.e2e  # `make manifest`'s command, in its own process
 
 VENDORED_PROJECT = REPO_ROOT / "tests" / "fixtures" / "projects" / "vendored_package"
 
