@@ -36,22 +36,18 @@ def test_any_other_adapter_is_multi_writer(monkeypatch, tmp_path: Path):
     assert settings.single_writer_warehouse() is False
 
 
-def test_override_true_serializes_a_multi_writer_warehouse(monkeypatch):
+# true serializes a multi-writer warehouse; false, its own trait, is accepted.
+@pytest.mark.parametrize(("override", "single_writer"), [("true", True), ("false", False)])
+def test_an_override_on_postgres_is_obeyed(monkeypatch, override: str, single_writer: bool):
     monkeypatch.setenv("DBT_TARGET", "postgres")
-    monkeypatch.setenv("WAREHOUSE_SINGLE_WRITER", "true")
-    assert settings.single_writer_warehouse() is True
+    monkeypatch.setenv("WAREHOUSE_SINGLE_WRITER", override)
+    assert settings.single_writer_warehouse() is single_writer
 
 
 def test_forced_multi_writer_on_duckdb_is_an_error_naming_the_setting(monkeypatch):
     monkeypatch.setenv("WAREHOUSE_SINGLE_WRITER", "false")
     with pytest.raises(ConfigError, match=r"WAREHOUSE_SINGLE_WRITER=false.*'local'.*duckdb"):
         settings.single_writer_warehouse()
-
-
-def test_override_false_on_postgres_is_accepted(monkeypatch):
-    monkeypatch.setenv("DBT_TARGET", "postgres")
-    monkeypatch.setenv("WAREHOUSE_SINGLE_WRITER", "false")
-    assert settings.single_writer_warehouse() is False
 
 
 def test_an_unreadable_override_names_the_setting(monkeypatch):
