@@ -28,6 +28,14 @@ def _node(
     return node
 
 
+def _staging_relationships_test(model: str, other: str) -> dict:
+    """A relationships test in the staging folder from model.p.<model> to model.p.<other>:
+    it reads both, and dbt attaches it to `model`, the one it is declared on."""
+    name = f"relationships_{model}_{other}"
+    parents = (f"model.p.{model}", f"model.p.{other}")
+    return _node(f"test.p.{name}", ["p", "staging", name], parents, attached_node=parents[0])
+
+
 def test_default_slices_are_top_folders_and_loose_seeds_go_together():
     manifest = dbt_manifest(
         _node("seed.p.plans", ["p", "plans"]),
@@ -92,12 +100,7 @@ def test_a_test_across_slices_runs_in_its_models_slice_after_every_parent():
         _node("model.p.stg", ["p", "staging", "stg"]),
         _node("model.p.dim", ["p", "marts", "dim"]),
         _node("model.p.fct", ["p", "reports", "fct"], ("model.p.stg", "model.p.dim")),
-        _node(
-            "test.p.relationships_stg_dim",
-            ["p", "staging", "relationships_stg_dim"],
-            ("model.p.stg", "model.p.dim"),
-            attached_node="model.p.stg",
-        ),
+        _staging_relationships_test("stg", "dim"),
     )
     slices = {s.name: s for s in slice_manifest(manifest)}
     term = "fqn:p.staging.relationships_stg_dim"
@@ -185,18 +188,8 @@ def test_a_test_across_slices_gives_its_models_step_an_input_on_what_it_reads():
         _node("model.p.stg", ["p", "staging", "stg"]),
         _node("model.p.other", ["p", "staging", "other"]),
         _node("model.p.dim", ["p", "marts", "dim"]),
-        _node(
-            "test.p.relationships_stg_dim",
-            ["p", "staging", "relationships_stg_dim"],
-            ("model.p.stg", "model.p.dim"),
-            attached_node="model.p.stg",
-        ),
-        _node(
-            "test.p.relationships_stg_other",
-            ["p", "staging", "relationships_stg_other"],
-            ("model.p.stg", "model.p.other"),
-            attached_node="model.p.stg",
-        ),
+        _staging_relationships_test("stg", "dim"),
+        _staging_relationships_test("stg", "other"),
     )
     slices = {s.name: s for s in slice_manifest(manifest)}
     assert cross_slice_test_parents(manifest, slices.values()) == {"model.p.stg": {"model.p.dim"}}
