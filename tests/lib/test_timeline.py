@@ -55,6 +55,14 @@ def _manifest(parents):
     }
 
 
+def _dag_timeline(*nodes):
+    """The timeline of a run of these nodes, each `(unique_id, start, end, thread, *parents)`:
+    one row holds a node's timing and what it depends on."""
+    results = [_result(uid, start, end, thread=thread) for uid, start, end, thread, *_ in nodes]
+    parents = {uid: deps for uid, _start, _end, _thread, *deps in nodes}
+    return build_timeline(_run(results), _manifest(parents))
+
+
 def _fenced_blocks(markdown):
     return re.findall(r"```text\n(.*?)\n```", markdown, re.DOTALL)
 
@@ -121,23 +129,14 @@ def test_the_all_row_shows_how_many_threads_were_busy_over_time():
 def test_the_critical_path_through_a_diamond_takes_the_parent_that_finished_last():
     #   a -> b -> d
     #   a -> c -> d    c (and its test) end after b: the path runs through c.
-    parents = {
-        "model.p.a": [],
-        "model.p.b": ["model.p.a"],
-        "model.p.c": ["model.p.a"],
-        "test.p.not_null_c": ["model.p.c"],
-        "model.p.d": ["model.p.b", "model.p.c"],
-        "test.p.unique_d": ["model.p.d"],
-    }
-    results = [
-        _result("model.p.a", 0, 2, thread=1),
-        _result("model.p.b", 2, 4, thread=1),
-        _result("model.p.c", 2, 6, thread=2),
-        _result("test.p.not_null_c", 6, 7, thread=2),
-        _result("model.p.d", 7, 9, thread=1),
-        _result("test.p.unique_d", 9, 9.5, thread=2),
-    ]
-    timeline = build_timeline(_run(results), _manifest(parents))
+    timeline = _dag_timeline(
+        ("model.p.a", 0, 2, 1),
+        ("model.p.b", 2, 4, 1, "model.p.a"),
+        ("model.p.c", 2, 6, 2, "model.p.a"),
+        ("test.p.not_null_c", 6, 7, 2, "model.p.c"),
+        ("model.p.d", 7, 9, 1, "model.p.b", "model.p.c"),
+        ("test.p.unique_d", 9, 9.5, 2, "model.p.d"),
+    )
     path = [n.name for n in timeline.critical_path]
     assert path == ["a", "c", "not_null_c", "d", "unique_d"]
 
@@ -150,19 +149,12 @@ def test_the_critical_path_through_a_diamond_takes_the_parent_that_finished_last
 def test_a_predecessor_that_ended_after_the_node_started_is_not_on_its_path():
     # A test that reads two models waits for both; the model it does not belong to may start
     # before it ends (dbt only orders a test before models downstream of all it reads).
-    parents = {
-        "model.p.a": [],
-        "model.p.slow": [],
-        "test.p.rel": ["model.p.a", "model.p.slow"],
-        "model.p.b": ["model.p.a"],
-    }
-    results = [
-        _result("model.p.a", 0, 1, thread=1),
-        _result("model.p.slow", 0, 5, thread=2),
-        _result("model.p.b", 1, 6, thread=1),
-        _result("test.p.rel", 5, 5.5, thread=2),
-    ]
-    timeline = build_timeline(_run(results), _manifest(parents))
+    timeline = _dag_timeline(
+        ("model.p.a", 0, 1, 1),
+        ("model.p.slow", 0, 5, 2),
+        ("model.p.b", 1, 6, 1, "model.p.a"),
+        ("test.p.rel", 5, 5.5, 2, "model.p.a", "model.p.slow"),
+    )
     assert [n.name for n in timeline.critical_path] == ["a", "b"]
 
 
