@@ -190,3 +190,51 @@ def test_a_full_build_queued_at_the_first_evaluation_is_not_followed_by_a_rebuil
         tick.run(*everything, by="hand")
         assert tick() == set(), "the full build's models were rebuilt right after it"
         assert tick() == set()
+
+
+@dg.asset(key=stg_events.key, deps=[raw_events], kinds={"dbt"})
+def broken_stg_events() -> None:
+    raise RuntimeError("a person's edit broke the view's SQL")
+
+
+def test_a_day_of_the_ui_report_replayed_launches_only_runs_that_new_data_explains():
+    """The cases a new user met in the UI, replayed in order on one instance, counting every
+    automation run: the first start, "Materialize all", the hourly schedule, a manual run that
+    failed, then a new batch. Automation launches three runs (what was missing at the start,
+    the first batch, the later batch), and none after the full build, the schedule or the
+    failure."""
+    with dg.instance_for_test() as instance:
+        tick = Ticks(instance, FIRST_START)
+        automation_runs: list[set[dg.AssetKey]] = []
+
+        def automation_tick() -> None:
+            requested = tick()
+            if requested:
+                tick.run(*requested)
+                automation_runs.append(requested)
+
+        automation_tick()  # first start: the seed and what only waits for it
+        tick.run(raw_events.key, by="hand")  # the landing sensor's first batch
+        automation_tick()
+        tick.run(*FIRST_START.resolve_asset_graph().get_all_asset_keys(), by="hand")
+        automation_tick()  # "Materialize all": nothing rebuilt after it
+        tick.run(stg_events.key, by="schedule")
+        automation_tick()  # the hourly schedule: the daily mart below keeps its cadence
+        failed = (
+            dg.Definitions(assets=[raw_events, broken_stg_events, plans, stg_plans, fct_mrr])
+            .resolve_implicit_global_asset_job_def()
+            .execute_in_process(
+                instance=instance, asset_selection=[stg_events.key], raise_on_error=False
+            )
+        )
+        assert not failed.success
+        automation_tick()  # nothing is built on the broken view
+        tick.run(raw_events.key, by="hand")  # a later batch
+        automation_tick()
+        automation_tick()
+
+        assert automation_runs == [
+            {plans.key, stg_plans.key},
+            {stg_events.key, fct_mrr.key},
+            {stg_events.key, fct_mrr.key},
+        ]
