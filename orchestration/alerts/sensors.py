@@ -10,6 +10,7 @@ midway and is re-run writes no second file.
 """
 
 import json
+from typing import Any
 
 from dagster import (
     DefaultSensorStatus,
@@ -39,14 +40,22 @@ BREACH_SENSOR = "alert_on_sla_breach"
 ALERT_SENT_TAG = "alert/sent"
 
 
+def _alert_sensor_schedule() -> dict[str, Any]:
+    """What the two alert sensors share: on from the start, ticking every
+    ALERT_SENSOR_INTERVAL_SECONDS."""
+    return {
+        "default_status": DefaultSensorStatus.RUNNING,
+        "minimum_interval_seconds": settings.alert_sensor_interval_seconds(),
+    }
+
+
 def build_run_failure_sensor() -> SensorDefinition:
     @run_failure_sensor(
         name=RUN_FAILURE_SENSOR,
         # Every run of this instance, including `make run` and re-executions, which have no
         # code-location origin and would otherwise be skipped.
         monitor_all_code_locations=True,
-        default_status=DefaultSensorStatus.RUNNING,
-        minimum_interval_seconds=settings.alert_sensor_interval_seconds(),
+        **_alert_sensor_schedule(),
         description="Alerts once per failed run (ALERT_WEBHOOK_URL, ALERTS_DIR). A run that "
         "the run-retry daemon will retry alerts only if its last retry fails too.",
     )
@@ -132,8 +141,7 @@ def _parse_cursor(raw: str | None) -> dict[str, float]:
 def build_breach_sensor() -> SensorDefinition:
     @sensor(
         name=BREACH_SENSOR,
-        default_status=DefaultSensorStatus.RUNNING,
-        minimum_interval_seconds=settings.alert_sensor_interval_seconds(),
+        **_alert_sensor_schedule(),
         description="Alerts once per breach: an asset whose freshness SLA (dbt "
         "meta.freshness_sla) is FAIL, or a dbt source whose freshness check says stale.",
     )
