@@ -3,7 +3,7 @@
 import pytest
 
 from orchestration.lib.dbt.slice_graph import attached_node
-from tests.ui.conftest import UiStack
+from tests.harness.ui_stack import UiStack
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("ui_stack")]
 

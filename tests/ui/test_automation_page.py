@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.ui.conftest import UiStack
+from tests.harness.ui_stack import UiStack
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("ui_stack")]
 

@@ -4,7 +4,7 @@ import pytest
 from dagster import AssetKey, DagsterEventType, DagsterRunStatus
 
 from orchestration.run_policies import run_policy_tags
-from tests.ui.conftest import UiStack
+from tests.harness.ui_stack import UiStack
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("ui_stack")]
 

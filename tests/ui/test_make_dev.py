@@ -3,7 +3,7 @@ on the browser lane's stack: one `make dev` of the demo project serves both)."""
 
 import pytest
 
-from tests.ui.conftest import UiStack
+from tests.harness.ui_stack import UiStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ui_stack")]
 

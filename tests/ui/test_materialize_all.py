@@ -7,8 +7,8 @@ import pytest
 from dagster import DagsterRunStatus, RunsFilter
 
 from tests.harness.automation import explain_automation_run
+from tests.harness.ui_stack import UiStack
 from tests.harness.waiting import HANG_TIMEOUT, wait_until
-from tests.ui.conftest import UiStack
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("ui_stack")]
 

@@ -4,7 +4,7 @@ finds it: the finished run's page, its "dbt timeline" observation, "Show Markdow
 import pytest
 from dagster import DagsterEventType
 
-from tests.ui.conftest import UiStack
+from tests.harness.ui_stack import UiStack
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("ui_stack")]
 
