@@ -88,10 +88,14 @@ def source_freshness_args(selected: Sequence[FreshnessSource]) -> list[str]:
 class FreshnessOutcome:
     """One source's result, as an asset check reports it."""
 
-    passed: bool
     severity: AssetCheckSeverity
     status: str
     metadata: dict[str, Any]
+
+    @property
+    def passed(self) -> bool:
+        # Only dbt's "pass" passes: warn, stale (error), an error or no result all fail.
+        return self.status == "pass"
 
 
 def outcome_for(
@@ -103,7 +107,6 @@ def outcome_for(
     """
     if result is None:
         return FreshnessOutcome(
-            passed=False,
             severity=AssetCheckSeverity.ERROR,
             status="no result",
             metadata={"error": missing},
@@ -125,7 +128,6 @@ def outcome_for(
     if problem or status not in ("pass", "warn", STALE):
         metadata["error"] = str(problem or status)
     return FreshnessOutcome(
-        passed=status == "pass",
         severity=AssetCheckSeverity.WARN if status == "warn" else AssetCheckSeverity.ERROR,
         status=status,
         metadata=metadata,
