@@ -813,6 +813,14 @@ class EcsAgent:
                     return rt
         return None
 
+    @staticmethod
+    def _statuses(info: AgentTask) -> dict[str, str]:
+        """DesiredStatus and KnownStatus: the container's document and the task's say the same."""
+        return {
+            "DesiredStatus": "STOPPED" if info.stop_requested_at else "RUNNING",
+            "KnownStatus": "STOPPED" if info.stopped else ("RUNNING" if info.pid else "PENDING"),
+        }
+
     def _container_metadata(self, rt: _TaskRuntime) -> dict[str, Any]:
         info = rt.info
         cdef = rt.container_def
@@ -833,8 +841,7 @@ class EcsAgent:
                 "com.amazonaws.ecs.task-definition-family": info.family,
                 "com.amazonaws.ecs.task-definition-version": str(info.revision),
             },
-            "DesiredStatus": "STOPPED" if info.stop_requested_at else "RUNNING",
-            "KnownStatus": "STOPPED" if info.stopped else ("RUNNING" if info.pid else "PENDING"),
+            **self._statuses(info),
             "Limits": {"CPU": info.container_cpu or 0, "Memory": info.container_memory or 0},
             "CreatedAt": datetime.fromtimestamp(info.picked_up_at, UTC).isoformat(),
             "StartedAt": started,
@@ -864,8 +871,7 @@ class EcsAgent:
             "TaskARN": info.task_arn,
             "Family": info.family,
             "Revision": str(info.revision),
-            "DesiredStatus": "STOPPED" if info.stop_requested_at else "RUNNING",
-            "KnownStatus": "STOPPED" if info.stopped else ("RUNNING" if info.pid else "PENDING"),
+            **self._statuses(info),
             "Limits": {"CPU": _num(info.cpu, 1024), "Memory": _num(info.memory, 1)},
             "PullStartedAt": datetime.fromtimestamp(info.picked_up_at, UTC).isoformat(),
             "AvailabilityZone": f"{self._server.region}a",
