@@ -12,7 +12,7 @@ from tests.harness.dagster_runs import wait_for_runs
 from tests.harness.dagster_ui import DagsterUi
 from tests.harness.ports import free_port
 from tests.harness.processes import process_group
-from tests.harness.sandbox import REPO_ROOT
+from tests.harness.sandbox import REPO_ROOT, Sandbox
 from tests.harness.waiting import HANG_TIMEOUT, wait_until
 
 
@@ -44,6 +44,19 @@ class DevServer:
         self, instance: DagsterInstance, run_ids: list[str], timeout: float = HANG_TIMEOUT
     ) -> dict[str, DagsterRun]:
         return wait_for_runs(instance, run_ids, timeout, alive=self.assert_alive)
+
+
+@dataclass
+class SandboxedDev:
+    """A `make dev` running on a sandbox: the tests launch through its UI and read the runs'
+    outcome from the sandbox's instance."""
+
+    server: DevServer
+    sandbox: Sandbox
+
+    def wait_for_runs(self, run_ids: list[str]) -> dict[str, DagsterRun]:
+        with self.sandbox.instance() as instance:
+            return self.server.wait_for_runs(instance, run_ids)
 
 
 @contextlib.contextmanager

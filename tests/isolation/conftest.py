@@ -6,23 +6,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from dagster import DagsterRun, DagsterRunStatus
+from dagster import DagsterRunStatus
 
-from tests.harness.dagster_dev import DevServer, make_dev
-from tests.harness.sandbox import DEMO_PROJECT, Sandbox, copy_dbt_project, make_sandbox, manifest_of
+from tests.harness.dagster_dev import SandboxedDev, make_dev
+from tests.harness.sandbox import DEMO_PROJECT, copy_dbt_project, make_sandbox, manifest_of
 
 
 @dataclass
-class DevStack:
-    server: DevServer
-    sandbox: Sandbox
+class DevStack(SandboxedDev):
     manifest: dict
     full_run_id: str
     full_run_seconds: float
-
-    def wait_for_runs(self, run_ids: list[str]) -> dict[str, DagsterRun]:
-        with self.sandbox.instance() as instance:
-            return self.server.wait_for_runs(instance, run_ids)
 
 
 @pytest.fixture(scope="package")

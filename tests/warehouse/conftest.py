@@ -5,26 +5,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from dagster import DagsterEventType, DagsterRun
+from dagster import DagsterEventType
 
-from tests.harness.dagster_dev import DevServer, make_dev
+from tests.harness.dagster_dev import SandboxedDev, make_dev
 from tests.harness.dagster_runs import step_windows
 from tests.harness.pg_warehouse import Warehouse, postgres_sandbox
-from tests.harness.sandbox import Sandbox
 from tests.warehouse.drill_project import MODELS, write_drill_project
 
 
 @dataclass
-class PgStack:
-    server: DevServer
-    sandbox: Sandbox
+class PgStack(SandboxedDev):
     project: Path
     warehouse: Warehouse
     database: str
 
-    def wait_finished(self, run_ids: list[str]) -> dict[str, DagsterRun]:
-        with self.sandbox.instance() as instance:
-            return self.server.wait_for_runs(instance, run_ids)
+    wait_finished = SandboxedDev.wait_for_runs  # the name the warehouse tests call it by
 
     def materialized(self, run_id: str) -> set[str]:
         with self.sandbox.instance() as instance:
@@ -55,6 +50,9 @@ def pg_stack(tmp_path_factory: pytest.TempPathFactory, warehouse: Warehouse):
     root = tmp_path_factory.mktemp("pg_stack")
     project = write_drill_project(root / "pg_drills")
     sandbox, database = postgres_sandbox(root, warehouse, project)
+    # The drills are about slices on a multi-writer warehouse: a pool per slice, disjoint slices
+    # of two runs side by side (the default layout is one step per run: settings.dbt_steps()).
+    sandbox.env["DBT_STEPS"] = "slices"
     warehouse.query(
         database,
         "create table public.drill_control (version int, delay_seconds float);"
