@@ -343,17 +343,19 @@ DBT_STEP_LAYOUTS = ("slices", "one")
 
 
 def dbt_steps() -> str:
-    """How a run's dbt work is divided into steps: DBT_STEPS, by default from the warehouse.
+    """How a run's dbt work is divided into steps: DBT_STEPS, by default from the step executor.
 
-    `slices`: one step per slice of the graph (folder or meta.dagster.slice), each its own dbt
-    invocation and process; slices run side by side and retry on their own. `one`: the whole
-    selection in one step, one dbt invocation. The default is `one` on a single-writer
-    warehouse (DuckDB), where slices only queue for the one writer and each extra invocation
-    pays dbt's start-up and Dagster's step start again; `slices` on a multi-writer one, where
-    runs on disjoint slices proceed side by side (their pools are per slice).
+    `one`: the whole selection in one step, one dbt invocation, whose threads build side by side
+    what the warehouse lets them. `slices`: one step per slice of the graph (folder or
+    meta.dagster.slice), each its own process and dbt invocation, retried on its own; each pays
+    Dagster's step start and dbt's start-up again, and on a single-writer warehouse the slices
+    only queue for the writer. The default is `one`, except with STEP_EXECUTOR=ecs, where each
+    step is an ECS task sized by its slice: there the slices are the point. `slices` also lets
+    runs on disjoint slices of a multi-writer warehouse proceed side by side (a pool per slice);
+    with `one`, dbt runs take turns.
     """
     if not os.environ.get("DBT_STEPS", "").strip():
-        return "one" if single_writer_warehouse() else "slices"
+        return "slices" if step_executor() == "ecs" else "one"
     return _choice_setting(
         "DBT_STEPS",
         DBT_STEP_LAYOUTS,
@@ -481,7 +483,7 @@ def validate() -> None:
         try:
             check()
         except ConfigError as error:
-            # Some settings derive from others (DBT_STEPS from the profile): say each once.
+            # Some settings derive from others (DBT_STEPS from STEP_EXECUTOR): say each once.
             if str(error) not in problems:
                 problems.append(str(error))
     if not problems:  # these read profiles.yml, through the settings checked above

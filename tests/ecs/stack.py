@@ -100,7 +100,7 @@ POSTGRES_TARGET = {
     "threads": 2,
 }
 
-ASSET_NODES = "{ assetNodes { assetKey { path } opNames } }"
+ASSET_NODES = "{ assetNodes { assetKey { path } groupName } }"
 
 
 def render(template: Path, values: Mapping[str, str]) -> str:
@@ -166,18 +166,18 @@ class Deployment:
     def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> dict:
         return self.ui.graphql(query, variables)
 
-    def asset_keys_by_op(self) -> dict[str, list[list[str]]]:
-        """dbt slice op name (``dbt_<slice>``) -> its asset keys, from the webserver."""
+    def asset_keys_by_group(self) -> dict[str, list[list[str]]]:
+        """Asset group -> its asset keys, from the webserver. In the tiny project a group is a
+        folder, as a slice is, whichever DBT_STEPS layout the code server runs."""
         keys: dict[str, list[list[str]]] = {}
         for node in self.graphql(ASSET_NODES)["assetNodes"]:
-            for op in node["opNames"]:
-                keys.setdefault(op, []).append(node["assetKey"]["path"])
+            keys.setdefault(node["groupName"], []).append(node["assetKey"]["path"])
         return keys
 
     def launch(self, slices: Sequence[str], tags: Mapping[str, str] | None = None) -> str:
         """Launch a run of these slices' assets as the UI's Materialize button does."""
-        by_op = self.asset_keys_by_op()
-        return self.ui.launch_assets([k for s in slices for k in by_op[f"dbt_{s}"]], tags)
+        by_group = self.asset_keys_by_group()
+        return self.ui.launch_assets([k for s in slices for k in by_group[s]], tags)
 
     def terminate(self, run_id: str) -> None:
         """The UI's Terminate button: the webserver asks its run coordinator to cancel."""

@@ -163,19 +163,30 @@ def test_dbt_steps_setting_names_the_choices(monkeypatch: pytest.MonkeyPatch):
         settings.dbt_steps()
 
 
-@pytest.mark.parametrize(("single_writer", "layout"), [(True, "one"), (False, "slices")])
-def test_dbt_steps_default_follows_what_the_warehouse_allows(
-    monkeypatch: pytest.MonkeyPatch, single_writer: bool, layout: str
+@pytest.mark.parametrize(
+    ("step_executor", "single_writer", "layout"),
+    [
+        ("multiprocess", True, "one"),
+        ("multiprocess", False, "one"),
+        ("ecs", True, "slices"),
+        ("ecs", False, "slices"),
+    ],
+)
+def test_dbt_steps_default_is_one_step_unless_each_step_is_its_own_ecs_task(
+    monkeypatch: pytest.MonkeyPatch, step_executor: str, single_writer: bool, layout: str
 ):
-    """single_writer_warehouse() is replaced by a constant: what it derives the answer from
-    (the dbt target's adapter, an env var) is tested with settings, not here."""
+    """One dbt invocation per run on any warehouse (measured fastest: benchmarks/README.md);
+    slices where each is sized as its own ECS task. An explicit choice wins."""
     from orchestration import settings
 
     monkeypatch.delenv("DBT_STEPS", raising=False)
+    monkeypatch.setenv("STEP_EXECUTOR", step_executor)
     monkeypatch.setattr(settings, "single_writer_warehouse", lambda: single_writer)
     assert settings.dbt_steps() == layout
     monkeypatch.setenv("DBT_STEPS", "slices")  # an explicit choice wins
     assert settings.dbt_steps() == "slices"
+    monkeypatch.setenv("DBT_STEPS", "one")
+    assert settings.dbt_steps() == "one"
 
 
 def test_a_test_across_slices_gives_its_models_step_an_input_on_what_it_reads():

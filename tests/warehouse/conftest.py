@@ -50,6 +50,9 @@ def pg_stack(tmp_path_factory: pytest.TempPathFactory, warehouse: Warehouse):
     root = tmp_path_factory.mktemp("pg_stack")
     project = write_drill_project(root / "pg_drills")
     sandbox, database = postgres_sandbox(root, warehouse, project)
+    # The drills are about slices on a multi-writer warehouse: a pool per slice, disjoint slices
+    # of two runs side by side (the default layout is one step per run: settings.dbt_steps()).
+    sandbox.env["DBT_STEPS"] = "slices"
     warehouse.query(
         database,
         "create table public.drill_control (version int, delay_seconds float);"
