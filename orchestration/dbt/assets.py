@@ -101,7 +101,7 @@ def _slice_assets(dbt_slice: DbtSlice, manifest: Mapping[str, Any]) -> AssetsDef
         os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
         # dbt's debug log (dbt.log, in the invocation's target folder) in text, as a bare `dbt
         # build` writes it. dagster-dbt's DBT_LOG_FORMAT=json is meant for the stdout it parses;
-        # a JSON debug log on top cost dbt about 1 s in 20 at 600 models.
+        # a JSON debug log on top is extra work for dbt on every node (benchmarks/README.md).
         os.environ.setdefault("DBT_LOG_FORMAT_FILE", "text")
         invocation = dbt.cli(
             dbt_build_args(full_refresh=config.full_refresh, dbt_vars=config.dbt_vars),

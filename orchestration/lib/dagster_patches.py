@@ -4,7 +4,7 @@
 against `StepExecutionContext.get_output_asset_keys()` (outputs must come in topological order).
 In dagster 1.13.27 that call rebuilds, for each of the step's outputs, the set of every asset and
 check key of the multi-asset: O(n^2) per yielded output, O(n^3) per step. With the whole dbt
-graph in one step (DBT_STEPS=one) that is seconds at 600 models and minutes at 3000. The answer
+graph in one step (DBT_STEPS=one) that grows to minutes on large projects (benchmarks/). The answer
 depends only on the step and its selection, which do not change while the step runs, so it is
 cached on the step's context.
 

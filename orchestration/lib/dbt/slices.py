@@ -41,7 +41,7 @@ class DbtSlice:
     unique_ids: frozenset[str]
     # A dbt selection (select minus exclude) matching exactly these nodes, in a few terms: dbt
     # evaluates every term against every node, so one `fqn:` term per node made selection
-    # quadratic (minutes at 3000 models, at load and again in every step). `path:` is avoided:
+    # quadratic (at load and again in every step, on a large project). `path:` is avoided:
     # it was seen to match fewer nodes at run time than at definition time.
     select: str
     exclude: str | None = None

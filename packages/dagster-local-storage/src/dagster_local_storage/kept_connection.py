@@ -1,10 +1,10 @@
 """Dagster's default SQLite storage, minus a new database engine for every event it writes.
 
 Stock `SqliteEventLogStorage` (dagster 1.13.27) creates an engine, opens a connection and
-commits for every event, then closes the connection, which checkpoints SQLite's write-ahead log:
-about 5.5 ms per asset event, measured. A run over 600 dbt models writes about 800 "planned"
-events before its first step starts and a few thousand more while dbt runs, on the same two
-cores as dbt. Here each database file keeps one engine with one open connection, and
+commits for every event, then closes the connection, which checkpoints SQLite's write-ahead log,
+for every event. A run over a large dbt project writes a "planned" event per asset and check
+before its first step starts and as many again while dbt runs, on the same cores as dbt
+(measured: benchmarks/README.md). Here each database file keeps one engine with one open connection, and
 `store_event_batch` (which Dagster calls for the planned events when DAGSTER_EVENT_BATCH_SIZE is
 set) writes a whole batch in one transaction per file.
 
