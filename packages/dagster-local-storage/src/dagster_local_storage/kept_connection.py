@@ -4,9 +4,9 @@ Stock `SqliteEventLogStorage` (dagster 1.13.27) creates an engine, opens a conne
 commits for every event, then closes the connection, which checkpoints SQLite's write-ahead log,
 for every event. A run over a large dbt project writes a "planned" event per asset and check
 before its first step starts and as many again while dbt runs, on the same cores as dbt
-(measured: benchmarks/README.md). Here each database file keeps one engine with one open connection, and
-`store_event_batch` (which Dagster calls for the planned events when DAGSTER_EVENT_BATCH_SIZE is
-set) writes a whole batch in one transaction per file.
+(measured: benchmarks/README.md). Here each database file keeps one engine with one open
+connection, and `store_event_batch` (which Dagster calls for the planned events when
+DAGSTER_EVENT_BATCH_SIZE is set) writes a whole batch in one transaction per file.
 
 Same files, same schema, same layout under DAGSTER_HOME as the stock storage: an instance can
 switch between the two at any time. Every event still goes through the stock `store_event`;
