@@ -4,6 +4,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -31,13 +32,13 @@ ALERT = Alert(
 
 @dataclass
 class Hook:
-    """A webhook receiver: answers each POST with the next status (then 200), keeps bodies."""
+    """A webhook receiver: answers each POST with the next status (then 200), keeps each POST's
+    JSON body and its headers."""
 
     url: str
     statuses: list[int] = field(default_factory=list)
     received: list[dict] = field(default_factory=list)
-    content_types: list[str] = field(default_factory=list)
-    authorizations: list[str | None] = field(default_factory=list)
+    headers: list[Message] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -47,8 +48,7 @@ def hook() -> Iterator[Hook]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # http.server calls it by this name
             body = self.rfile.read(int(self.headers["Content-Length"]))
-            state.content_types.append(self.headers["Content-Type"])
-            state.authorizations.append(self.headers.get("Authorization"))
+            state.headers.append(self.headers)
             state.received.append(json.loads(body))
             self.send_response(state.statuses.pop(0) if state.statuses else 200)
             self.end_headers()
@@ -73,7 +73,7 @@ def test_webhook_posts_json_with_slack_text_and_the_alert(hook: Hook):
     WebhookNotifier(hook.url, timeout_seconds=5).send(ALERT)
 
     (payload,) = hook.received
-    assert hook.content_types == ["application/json"]
+    assert [headers["Content-Type"] for headers in hook.headers] == ["application/json"]
     assert payload["text"].startswith("[ERROR] fct_invoices breached its freshness SLA")
     assert "• fail_after: 2:00:00" in payload["text"]
     assert payload["alert"]["kind"] == "sla_breach"
@@ -167,7 +167,8 @@ def test_webhook_credentials_in_the_url_go_as_a_header_and_never_into_a_log(
     monkeypatch.setenv("ALERT_WEBHOOK_URL", with_userinfo)
     settings.validate()  # accepted at load
     notifier_from_settings().send(ALERT)
-    assert hook.authorizations == [f"Basic {base64.b64encode(b'alerts:s3cr@t').decode()}"]
+    basic = f"Basic {base64.b64encode(b'alerts:s3cr@t').decode()}"
+    assert [headers.get("Authorization") for headers in hook.headers] == [basic]
 
     # Refused (4xx) and unreachable (nothing listens): the errors are logged, without secrets.
     hook.statuses = [403]
