@@ -64,6 +64,21 @@ PRIVATE_HOOKS = (
         private_names=local_storage.PRIVATE_IMPORTS + local_storage.PRIVATE_MEMBERS,
         why="the local instance's SQLite event log with kept connections and batched writes",
     ),
+    PrivateHook(
+        package="dagster",
+        checked_version=dagster_patches.CHECKED_DAGSTER_VERSION,
+        where="orchestration/ (plain imports of names Dagster does not export)",
+        private_names=(
+            "dagster._core.definitions.unresolved_asset_job_definition."
+            "UnresolvedAssetJobDefinition",
+            "dagster._core.errors.DagsterExecutionInterruptedError",
+            "dagster._core.storage.tags.WILL_RETRY_TAG",
+            "dagster._core.definitions.freshness.FreshnessState",
+            "dagster._utils.schedules.is_valid_cron_string",
+        ),
+        why="run policies on asset jobs, a stop seen as such, the retry tag, freshness states, "
+        "cron validation: no guard (nothing to fall back to); a moved name fails the load",
+    ),
 )
 
 
