@@ -12,6 +12,7 @@ import pytest
 from orchestration.ingestion import duckdb_writer
 from orchestration.ingestion.ingest import ingest
 from orchestration.ingestion.landing import LOADED, QUARANTINE
+from tests.harness.landing_resends import resend
 from tests.ingestion.landing_drops import drop, event_line, rows, subscriptions_csv
 
 log = logging.getLogger(__name__)
@@ -123,13 +124,9 @@ def test_loading_the_same_file_twice_never_duplicates_rows(demo_tables, landing,
 
     # Dropped again: same name and bytes (a producer re-sending), then as a copy under another
     # name, then the same name with corrected content.
-    drop(landing, first.key, content)
-    drop(landing, "events/2026-05-01T0300 (copy).jsonl", content)
+    skips = resend(landing, first, content)
     [report] = _ingest(landing, tables, warehouse, run_id="run-2")
-    assert [o.skipped for o in report.skipped] == [
-        f"same content as {first.url}",
-        "already loaded",
-    ]
+    assert [o.skipped for o in report.skipped] == skips
     assert report.loaded == [] and report.row_count == 3
 
     drop(landing, first.key, "\n".join(event_line(f"evt_{n}") for n in (0, 1, 7)) + "\n")

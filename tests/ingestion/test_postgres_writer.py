@@ -17,6 +17,7 @@ import pytest
 from orchestration.ingestion import postgres_writer
 from orchestration.ingestion.ingest import ingest
 from orchestration.ingestion.landing import LOADED, QUARANTINE
+from tests.harness.landing_resends import resend
 from tests.harness.pg_warehouse import pg_connect_kwargs, pg_rows
 from tests.harness.sandbox import DEMO_PROJECT
 from tests.ingestion.landing_drops import drop, event_line, subscriptions_csv
@@ -146,13 +147,9 @@ def test_the_ledger_makes_reloads_idempotent(demo_tables, landing, pg_warehouse)
     [report] = _ingest(landing, tables, pg_warehouse)
     version = report.data_version
 
-    drop(landing, first.key, content)
-    drop(landing, "events/2026-05-01T0300 (copy).jsonl", content)
+    skips = resend(landing, first, content)
     [report] = _ingest(landing, tables, pg_warehouse, run_id="run-2")
-    assert [o.skipped for o in report.skipped] == [
-        f"same content as {first.url}",
-        "already loaded",
-    ]
+    assert [o.skipped for o in report.skipped] == skips
     assert report.row_count == 3 and report.data_version == version
 
     drop(landing, first.key, "\n".join(event_line(f"evt_{n}") for n in (0, 1, 7)) + "\n")
