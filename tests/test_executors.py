@@ -5,8 +5,6 @@ pool limited to one slot on that instance, so that two runs do not either (Dagst
 proven across runs by tests/isolation/test_concurrency.py)."""
 
 import os
-import subprocess
-import sys
 from itertools import pairwise
 from pathlib import Path
 from unittest import mock
@@ -16,7 +14,7 @@ from dagster import DagsterEventType, DagsterInstance
 
 from benchmarks.generate_project import generate
 from orchestration.pools import WAREHOUSE_WRITER_POOL
-from tests.harness.sandbox import REPO_ROOT, make_sandbox
+from tests.harness.sandbox import make_sandbox
 
 pytestmark = pytest.mark.e2e  # the product's own command, in its own processes
 
@@ -30,15 +28,8 @@ def test_a_run_on_a_bare_instance_never_overlaps_dbt_steps_and_limits_the_writer
     sandbox.env["DBT_PROFILES_DIR"] = str(project)
     sandbox.prepare_manifest()
 
-    run = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli.run"],
-        cwd=REPO_ROOT,
-        env=sandbox.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=1800,
-        check=False,
+    run = sandbox.python(
+        "-m", "orchestration.cli.run", check=False, timeout=1800, merge_output=True
     )
     output = run.stdout
     assert run.returncode == 0, output[-4000:]

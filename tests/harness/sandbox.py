@@ -7,6 +7,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.harness.waiting import HANG_TIMEOUT
 
@@ -31,17 +32,34 @@ class Sandbox:
     def duckdb_path(self) -> Path:
         return Path(self.env["DUCKDB_PATH"])
 
-    def python(self, *args: str, check: bool = True, timeout: float = HANG_TIMEOUT):
-        """Run the code location's interpreter in the sandbox, as `make` would."""
+    def python(
+        self,
+        *args: str,
+        check: bool = True,
+        timeout: float = HANG_TIMEOUT,
+        merge_output: bool = False,
+    ):
+        """Run the code location's interpreter in the sandbox, as `make` would.
+
+        `merge_output`: stderr goes into stdout, for a test that reads the output as a user sees
+        it in the terminal (log lines and prints, in order).
+        """
         return subprocess.run(
             [sys.executable, *args],
             cwd=REPO_ROOT,
             env=self.env,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if merge_output else subprocess.PIPE,
             text=True,
             check=check,
             timeout=timeout,
         )
+
+    def popen(self, *args: str, **streams: Any) -> subprocess.Popen:
+        """Start the code location's interpreter in the sandbox without waiting for it, for a
+        test that acts on the running process (a kill); `streams` as subprocess.Popen takes them.
+        """
+        return subprocess.Popen([sys.executable, *args], cwd=REPO_ROOT, env=self.env, **streams)
 
     def instance(self):
         """The sandbox's Dagster instance, opened from this process (SQLite storage).

@@ -8,13 +8,12 @@ run, free its pool slot, say so in one line, and finish.
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 from dagster import DagsterEventType, DagsterRunStatus, RunsFilter
 
-from tests.harness.sandbox import REPO_ROOT, TINY_PROJECT, copy_dbt_project, make_sandbox
+from tests.harness.sandbox import TINY_PROJECT, copy_dbt_project, make_sandbox
 
 SLOW = "select count(*) as n from range(200000000000) as t(i)\n"  # minutes of work: killed first
 
@@ -35,12 +34,8 @@ def test_a_killed_make_run_is_failed_and_its_pool_slot_freed_by_the_next(tmp_pat
     (project / "models" / "slow.sql").write_text(SLOW)
     sandbox = make_sandbox(tmp_path, project)
     sandbox.prepare_manifest()
-    first = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli.run"],
-        cwd=REPO_ROOT,
-        env=sandbox.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    first = sandbox.popen(
+        "-m", "orchestration.cli.run", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         dead_run = None
