@@ -1,13 +1,12 @@
 """The browser lane's stack: a real `make dev` over the demo project, and how a test opens its
 pages and waits for its runs to settle. The fixtures that build it live in tests/ui/conftest.py."""
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster import DagsterRunStatus, RunsFilter
-
+from orchestration.ingestion.sensors import LANDING_SENSOR
 from tests.harness.dagster_dev import DevServer
+from tests.harness.dagster_runs import settled
 from tests.harness.sandbox import Sandbox
 from tests.harness.waiting import HANG_TIMEOUT, wait_until
 
@@ -22,12 +21,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-IN_PROGRESS = [
-    DagsterRunStatus.QUEUED,
-    DagsterRunStatus.NOT_STARTED,
-    DagsterRunStatus.STARTING,
-    DagsterRunStatus.STARTED,
-]
+# The sensors that launch runs by themselves under `make dev` (the alert sensors launch none).
+SENSORS = (LANDING_SENSOR, "automation")
 
 
 @dataclass
@@ -44,16 +39,14 @@ class UiStack:
         page.wait_for_load_state("networkidle")
         return page
 
-    def settle(self, quiet_for: float = 15, timeout: float = HANG_TIMEOUT) -> None:
-        """Until no run has been queued or running for `quiet_for` seconds (automation ticks
-        every 5 s here, so a run it is about to request is seen)."""
+    def settle(self, timeout: float = HANG_TIMEOUT) -> None:
+        """Until every run has finished and the landing and automation sensors have each
+        evaluated since the last one ended and requested nothing (dagster_runs.settled): the
+        exact state in which nothing more will run, not a quiet period."""
         with self.sandbox.instance() as instance:
-            quiet_since = [time.monotonic()]
 
-            def quiet():
+            def at_rest() -> bool:
                 self.server.assert_alive()
-                if instance.get_run_records(RunsFilter(statuses=IN_PROGRESS), limit=1):
-                    quiet_since[0] = time.monotonic()
-                return time.monotonic() - quiet_since[0] >= quiet_for
+                return settled(instance, SENSORS)
 
-            wait_until(quiet, timeout, "the runs in progress to finish", poll=1)
+            wait_until(at_rest, timeout, "the runs to finish and the sensors to rest", poll=1)
