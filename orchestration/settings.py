@@ -255,6 +255,25 @@ def dbt_artifact_retention_days() -> float:
     return days
 
 
+def dbt_artifacts_url() -> str | None:
+    """Where each dbt invocation's artifacts are copied once it ends: DBT_ARTIFACTS_URL,
+    `s3://bucket/prefix`, unset by default (they stay in DBT_RUNS_DIR only).
+
+    On ECS a task's disk goes with the task: copied, `run_results.json`, `manifest.json` and
+    `dbt.log` outlive it, and each materialization links to them instead of naming a path.
+    """
+    raw = os.environ.get("DBT_ARTIFACTS_URL", "").strip()
+    if not raw:
+        return None
+    bucket = raw.removeprefix("s3://").split("/", 1)[0] if raw.startswith("s3://") else ""
+    if not bucket:
+        raise ConfigError(
+            f"DBT_ARTIFACTS_URL={raw!r}: use s3://bucket/prefix, or unset it to keep the "
+            "artifacts in DBT_RUNS_DIR only."
+        )
+    return raw.rstrip("/")
+
+
 def landing_url() -> str:
     """Where raw files arrive, one folder per dbt source table: LANDING_URL.
 
@@ -472,7 +491,7 @@ def validate() -> None:
     listing all of them."""
     checks: list[Callable[[], object]] = [
         data_dir, dbt_project_dir, dbt_profiles_dir, dbt_threads, dbt_executable, dbt_target,
-        dbt_runs_dir, dbt_artifact_retention_days, landing_url,
+        dbt_runs_dir, dbt_artifact_retention_days, dbt_artifacts_url, landing_url,
         schedule_timezone, landing_sensor_interval_seconds, automation_interval_seconds,
         step_executor, dbt_steps, run_max_retries, run_retry_on_model_failure, alerts_dir,
         alert_webhook_url, alert_webhook_timeout_seconds, alert_sensor_interval_seconds,

@@ -23,6 +23,8 @@ FILE = Path(__file__)  # a regular file: nothing can be created "inside" it
         ("DBT_ARTIFACT_RETENTION_DAYS", "-1", "number of days >= 0"),
         ("DBT_ARTIFACT_RETENTION_DAYS", "nan", "number of days >= 0"),
         ("DBT_ARTIFACT_RETENTION_DAYS", "inf", "number of days >= 0"),
+        ("DBT_ARTIFACTS_URL", "/var/dbt-runs", "use s3://bucket/prefix"),
+        ("DBT_ARTIFACTS_URL", "s3:///runs", "use s3://bucket/prefix"),
         ("DBT_PROFILES_DIR", "/nonexistent", "has no profiles.yml"),
         ("DBT_EXECUTABLE", "/nonexistent/dbt", "is not an executable file"),
         ("ALERT_WEBHOOK_TIMEOUT_SECONDS", "-5", "whole number of seconds >= 1"),

@@ -18,6 +18,7 @@ from dagster import (
     DagsterEventType,
     Failure,
     MetadataValue,
+    get_dagster_logger,
 )
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dbt.asset_utils import DAGSTER_DBT_UNIQUE_ID_METADATA_KEY
@@ -27,7 +28,12 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from orchestration import settings
 from orchestration.dbt.step_timeline import step_timeline
 from orchestration.lib.dagster_patches import cache_step_output_asset_keys
-from orchestration.lib.dbt.artifacts import sweep_old_runs
+from orchestration.lib.dbt.artifacts import (
+    artifacts_metadata,
+    copy_artifacts,
+    copy_location,
+    sweep_old_runs,
+)
 from orchestration.lib.dbt.cli_args import dbt_build_args, invocation_target_path
 from orchestration.lib.dbt.connection_errors import unreachable_warehouse_message
 from orchestration.lib.dbt.cross_slice_tests import with_cross_slice_test_parents
@@ -108,14 +114,19 @@ def _slice_assets(dbt_slice: DbtSlice, manifest: Mapping[str, Any]) -> AssetsDef
             context=context,
             target_path=target_path,
         )
+        artifacts_url = settings.dbt_artifacts_url()
+        artifacts = artifacts_metadata(target_path, runs_dir, artifacts_url)
         with (
             interrupt_when_gone(_local_run_worker_pid(context)),
-            _explain_dbt_failure(target_path, manifest),
+            _explain_dbt_failure(target_path, manifest, artifacts),
+            _copied_when_done(target_path, runs_dir, artifacts_url),
         ):
             dbt_error: DagsterDbtCliRuntimeError | None = None
             try:
                 yield from stream_dbt_events(
-                    invocation, rows_counted_by_dbt=getattr(dbt, "counts_rows_in_dbt", False)
+                    invocation,
+                    rows_counted_by_dbt=getattr(dbt, "counts_rows_in_dbt", False),
+                    artifacts=artifacts,
                 )
             except DagsterDbtCliRuntimeError as error:
                 dbt_error = error  # a failed model or test: where a timeline helps most
@@ -143,7 +154,9 @@ def _check_selection(assets: AssetsDefinition, dbt_slice: DbtSlice) -> None:
 
 
 @contextlib.contextmanager
-def _explain_dbt_failure(target_path: Path, manifest: Mapping[str, Any]) -> Iterator[None]:
+def _explain_dbt_failure(
+    target_path: Path, manifest: Mapping[str, Any], artifacts: MetadataValue
+) -> Iterator[None]:
     """A failed dbt fails the step saying what a data team needs, in one of two ways.
 
     A dbt that could not reach the warehouse: naming the target and its variables. Else each
@@ -165,8 +178,29 @@ def _explain_dbt_failure(target_path: Path, manifest: Mapping[str, Any]) -> Iter
             raise
         raise Failure(
             description=summary,
-            metadata={"dbt/artifacts": MetadataValue.path(str(target_path))},
+            metadata={"dbt/artifacts": artifacts},
         ) from None
+
+
+@contextlib.contextmanager
+def _copied_when_done(target_path: Path, runs_dir: Path, artifacts_url: str | None):
+    """Copy the invocation's artifacts to DBT_ARTIFACTS_URL once dbt has ended, failed or not
+    (a failed run is when they are read most). A copy that fails is said in the step's log and
+    fails nothing: the models are built, and the artifacts are still in DBT_RUNS_DIR."""
+    try:
+        yield
+    finally:
+        if artifacts_url is not None:
+            folder = copy_location(target_path, runs_dir, artifacts_url)
+            try:
+                copy_artifacts(target_path, folder)
+            except Exception as error:  # boto3's errors are many; none may fail the build
+                get_dagster_logger().warning(
+                    "dbt artifacts not copied to %s (DBT_ARTIFACTS_URL): %s. They are in %s.",
+                    folder,
+                    error,
+                    target_path,
+                )
 
 
 def _local_run_worker_pid(context: AssetExecutionContext) -> int | None:

@@ -234,6 +234,16 @@ def test_runs_launched_by_the_ecs_run_launcher_materialize_dbt_assets(
     )
     assert not deploy.agent.errors
 
+    # dbt's artifacts outlive the task: copied to S3 (DBT_ARTIFACTS_URL of code-server.json),
+    # and each materialization links to them.
+    s3 = deploy.moto.client("s3")
+    listed = s3.list_objects_v2(Bucket=COMPUTE_LOGS_BUCKET, Prefix=f"dbt-runs/{both}/")
+    copied = [entry["Key"] for entry in listed.get("Contents", [])]
+    assert any(key.endswith("/run_results.json") for key in copied), copied
+    event = materializations[0].dagster_event
+    link = event.step_materialization_data.materialization.metadata["dbt/artifacts"]  # type: ignore[union-attr]
+    assert f"/s3/buckets/{COMPUTE_LOGS_BUCKET}?prefix=dbt-runs/{both}/" in link.value  # type: ignore[operator]
+
 
 def test_secrets_reach_the_task_and_nothing_else(
     deploy: Deployment, first_runs: tuple[str, str]

@@ -1,10 +1,59 @@
-"""Retention of per-run dbt artifact folders (run_results.json, manifest.json, logs)."""
+"""Per-run dbt artifact folders (run_results.json, manifest.json, dbt.log): where a user finds
+them from a materialization, their copy to object storage, and their retention."""
 
 import shutil
 import time
 from pathlib import Path
+from urllib.parse import quote
 
-from dagster import get_dagster_logger
+from dagster import MetadataValue, get_dagster_logger
+
+# What a person opens after a run: results and timings, the graph dbt ran, dbt's debug log.
+PUBLISHED_FILES = ("run_results.json", "manifest.json", "dbt.log")
+
+
+def copy_location(target_path: Path, runs_dir: Path, artifacts_url: str) -> str:
+    """The `s3://` folder an invocation's artifacts are copied to: the same run/step/invocation
+    layout under `artifacts_url` as under the runs folder."""
+    return f"{artifacts_url}/{target_path.relative_to(runs_dir).as_posix()}"
+
+
+def browsable_link(s3_folder: str) -> str:
+    """The S3 console's page of a folder: where a signed-in user browses and downloads it."""
+    bucket, _, prefix = s3_folder.removeprefix("s3://").partition("/")
+    return (
+        f"https://s3.console.aws.amazon.com/s3/buckets/{quote(bucket)}"
+        f"?prefix={quote(prefix.rstrip('/') + '/')}"
+    )
+
+
+def artifacts_metadata(target_path: Path, runs_dir: Path, artifacts_url: str | None):
+    """What a materialization says of where its invocation's artifacts are: a link to their
+    copy when DBT_ARTIFACTS_URL is set, else the folder on the machine that ran dbt."""
+    if artifacts_url is None:
+        return MetadataValue.path(str(target_path))
+    return MetadataValue.url(browsable_link(copy_location(target_path, runs_dir, artifacts_url)))
+
+
+def copy_artifacts(target_path: Path, s3_folder: str, client=None) -> list[str]:
+    """Copy the invocation's artifacts that exist to `s3_folder`; return the keys written.
+
+    The client comes from the environment (AWS_REGION, credentials, AWS_ENDPOINT_URL), as the
+    landing zone's does.
+    """
+    if client is None:
+        import boto3
+
+        client = boto3.client("s3")
+    bucket, _, prefix = s3_folder.removeprefix("s3://").partition("/")
+    written = []
+    for name in PUBLISHED_FILES:
+        path = target_path / name
+        if path.is_file():
+            key = f"{prefix.rstrip('/')}/{name}".lstrip("/")
+            client.upload_file(str(path), bucket, key)
+            written.append(key)
+    return written
 
 
 def sweep_old_runs(runs_dir: Path, *, keep_days: float, now: float | None = None) -> list[Path]:

@@ -28,7 +28,12 @@ from orchestration.lib.dbt.row_counting_dbt import BuiltRelation, built_relation
 ROW_COUNT_KEY = "dagster/row_count"
 
 
-def stream_dbt_events(invocation: DbtCliInvocation, *, rows_counted_by_dbt: bool) -> Iterator[Any]:
+def stream_dbt_events(
+    invocation: DbtCliInvocation,
+    *,
+    rows_counted_by_dbt: bool,
+    artifacts: MetadataValue | None = None,
+) -> Iterator[Any]:
     """Yield the invocation's Dagster events as dbt reports them, each table with its row count
     and each relation with its columns.
 
@@ -45,14 +50,21 @@ def stream_dbt_events(invocation: DbtCliInvocation, *, rows_counted_by_dbt: bool
     SIGINT, so that dbt cancels its running queries. (dagster-dbt's `fetch_row_counts` reads
     dbt's output in a thread pool: a stopped run then waited for dbt to finish on its own,
     and its query ran on in the warehouse after the run was marked canceled.)
+
+    `artifacts` says on every materialization where the invocation's artifacts are (a link to
+    their copy, or by default the folder dbt wrote them to).
     """
     context = invocation.context
     assets_def = context.assets_def if context is not None and context.has_assets_def else None
     selected = context.selected_asset_keys if assets_def is not None and context else ()
-    yield from in_lineage_order(_dbt_events(invocation, rows_counted_by_dbt), assets_def, selected)
+    artifacts = artifacts or MetadataValue.path(str(invocation.target_path))
+    events = _dbt_events(invocation, rows_counted_by_dbt, artifacts)
+    yield from in_lineage_order(events, assets_def, selected)
 
 
-def _dbt_events(invocation: DbtCliInvocation, rows_counted_by_dbt: bool) -> Iterator[Any]:
+def _dbt_events(
+    invocation: DbtCliInvocation, rows_counted_by_dbt: bool, artifacts: MetadataValue
+) -> Iterator[Any]:
     def dagster_events(raw_event: DbtCliEventMessage, built: BuiltRelation | None) -> Iterator[Any]:
         for event in raw_event.to_default_asset_events(
             manifest=invocation.manifest,
@@ -66,7 +78,9 @@ def _dbt_events(invocation: DbtCliInvocation, rows_counted_by_dbt: bool) -> Iter
                     {**event.metadata, **_test_message(raw_event, invocation.manifest)}
                 )
             elif isinstance(event, Output | AssetMaterialization):
-                metadata = _materialization_metadata(invocation, raw_event.raw_event, built)
+                metadata = _materialization_metadata(
+                    invocation, raw_event.raw_event, built, artifacts
+                )
                 yield event.with_metadata(with_seconds_unit({**event.metadata, **metadata}))
             else:
                 yield event
@@ -97,10 +111,13 @@ def _dbt_events(invocation: DbtCliInvocation, rows_counted_by_dbt: bool) -> Iter
 
 
 def _materialization_metadata(
-    invocation: DbtCliInvocation, raw_event: dict[str, Any], built: BuiltRelation | None
+    invocation: DbtCliInvocation,
+    raw_event: dict[str, Any],
+    built: BuiltRelation | None,
+    artifacts: MetadataValue,
 ) -> dict[str, Any]:
     """What a model's materialization carries besides dagster-dbt's own metadata."""
-    metadata: dict[str, Any] = {"dbt/artifacts": MetadataValue.path(str(invocation.target_path))}
+    metadata: dict[str, Any] = {"dbt/artifacts": artifacts}
     if built is not None and built.rows is not None:
         metadata[ROW_COUNT_KEY] = MetadataValue.int(built.rows)
     unique_id = raw_event.get("data", {}).get("node_info", {}).get("unique_id", "")
