@@ -45,3 +45,19 @@ def test_a_mart_checks_tab_lists_its_dbt_tests_with_their_status(ui_stack: UiSta
     for name in tests:
         assert name in text, name
     assert "Succeeded" in text  # the UI's word for a check that passed
+
+
+def test_a_mart_page_lists_its_columns_with_the_warehouse_types(ui_stack: UiStack, page, tmp_path):
+    from dagster import AssetKey, TableSchemaMetadataValue
+
+    with ui_stack.sandbox.instance() as instance:
+        event = instance.get_latest_materialization_event(AssetKey(MART))
+    assert event and event.asset_materialization
+    schema = event.asset_materialization.metadata["dagster/column_schema"]
+    assert isinstance(schema, TableSchemaMetadataValue) and schema.schema.columns
+    ui_stack.open(page, f"/assets/{MART}")
+    page.get_by_text(schema.schema.columns[0].name, exact=True).first.wait_for()
+    page.screenshot(path=str(tmp_path / "mart_columns.png"), full_page=True)
+    text = page.inner_text("body")
+    for column in schema.schema.columns:
+        assert column.name in text and column.type in text, (column.name, column.type)

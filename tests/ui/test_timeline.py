@@ -32,8 +32,11 @@ def _a_dbt_run_with_its_nodes(ui_stack: UiStack) -> tuple[str, set[str]]:
 def test_a_finished_runs_timeline_names_the_models_it_built(ui_stack: UiStack, page, tmp_path):
     run_id, built = _a_dbt_run_with_its_nodes(ui_stack)
     ui_stack.open(page, f"/runs/{run_id}")
-    page.get_by_text("dbt/timeline").first.wait_for()
-    page.get_by_text("[Show Markdown]").first.click()
+    label = page.get_by_text("dbt/timeline").first
+    label.wait_for()
+    # The timeline's own "[Show Markdown]": in the metadata row of its label (a materialization's
+    # compiled SQL is Markdown too).
+    label.locator("xpath=ancestor::tr[1]").get_by_text("[Show Markdown]").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_text("Critical path").wait_for()
     page.screenshot(path=str(tmp_path / "timeline.png"))
