@@ -255,6 +255,11 @@ def dbt_artifact_retention_days() -> float:
     return days
 
 
+def _s3_bucket(raw: str) -> str:
+    """The bucket an `s3://bucket/prefix` URL names; empty for any other URL or none."""
+    return raw.removeprefix("s3://").split("/", 1)[0] if raw.startswith("s3://") else ""
+
+
 def dbt_artifacts_url() -> str | None:
     """Where each dbt invocation's artifacts are copied once it ends: DBT_ARTIFACTS_URL,
     `s3://bucket/prefix`, unset by default (they stay in DBT_RUNS_DIR only).
@@ -265,8 +270,7 @@ def dbt_artifacts_url() -> str | None:
     raw = os.environ.get("DBT_ARTIFACTS_URL", "").strip()
     if not raw:
         return None
-    bucket = raw.removeprefix("s3://").split("/", 1)[0] if raw.startswith("s3://") else ""
-    if not bucket:
+    if not _s3_bucket(raw):
         raise ConfigError(
             f"DBT_ARTIFACTS_URL={raw!r}: use s3://bucket/prefix, or unset it to keep the "
             "artifacts in DBT_RUNS_DIR only."
@@ -285,8 +289,7 @@ def landing_url() -> str:
     if not raw:
         return (data_dir() / "landing").as_uri()
     if raw.startswith("s3://"):
-        bucket = raw.removeprefix("s3://").split("/", 1)[0]
-        if not bucket:
+        if not _s3_bucket(raw):
             raise ConfigError(f"LANDING_URL={raw!r} names no bucket: use s3://bucket/prefix.")
         return raw.rstrip("/")
     if raw.startswith("file://"):

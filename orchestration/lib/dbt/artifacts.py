@@ -20,7 +20,7 @@ def copy_location(target_path: Path, runs_dir: Path, artifacts_url: str) -> str:
 
 def browsable_link(s3_folder: str) -> str:
     """The S3 console's page of a folder: where a signed-in user browses and downloads it."""
-    bucket, _, prefix = s3_folder.removeprefix("s3://").partition("/")
+    bucket, prefix = _bucket_and_prefix(s3_folder)
     return (
         f"https://s3.console.aws.amazon.com/s3/buckets/{quote(bucket)}"
         f"?prefix={quote(prefix.rstrip('/') + '/')}"
@@ -35,6 +35,11 @@ def artifacts_metadata(target_path: Path, runs_dir: Path, artifacts_url: str | N
     return MetadataValue.url(browsable_link(copy_location(target_path, runs_dir, artifacts_url)))
 
 
+def _bucket_and_prefix(s3_url: str) -> tuple[str, str]:
+    bucket, _, prefix = s3_url.removeprefix("s3://").partition("/")
+    return bucket, prefix
+
+
 def copy_artifacts(target_path: Path, s3_folder: str, client=None) -> list[str]:
     """Copy the invocation's artifacts that exist to `s3_folder`; return the keys written.
 
@@ -45,7 +50,7 @@ def copy_artifacts(target_path: Path, s3_folder: str, client=None) -> list[str]:
         import boto3
 
         client = boto3.client("s3")
-    bucket, _, prefix = s3_folder.removeprefix("s3://").partition("/")
+    bucket, prefix = _bucket_and_prefix(s3_folder)
     written = []
     for name in PUBLISHED_FILES:
         path = target_path / name

@@ -57,7 +57,8 @@ def stream_dbt_events(
     context = invocation.context
     assets_def = context.assets_def if context is not None and context.has_assets_def else None
     selected = context.selected_asset_keys if assets_def is not None and context else ()
-    artifacts = artifacts or MetadataValue.path(str(invocation.target_path))
+    if artifacts is None:
+        artifacts = MetadataValue.path(str(invocation.target_path))
     events = _dbt_events(invocation, rows_counted_by_dbt, artifacts)
     yield from in_lineage_order(events, assets_def, selected)
 
