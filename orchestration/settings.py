@@ -260,6 +260,14 @@ def _s3_bucket(raw: str) -> str:
     return raw.removeprefix("s3://").split("/", 1)[0] if raw.startswith("s3://") else ""
 
 
+def dbt_query_views() -> bool:
+    """DBT_QUERY_VIEWS, true by default: read one row of each view dbt creates, so a view whose
+    SQL fails only when queried is a failed model rather than a built one. Off, views are built as
+    dbt builds them; worth it where views are costly to read (one row of an aggregate is the
+    whole aggregate)."""
+    return _bool_setting("DBT_QUERY_VIEWS", True)
+
+
 def dbt_artifacts_url() -> str | None:
     """Where each dbt invocation's artifacts are copied once it ends: DBT_ARTIFACTS_URL,
     `s3://bucket/prefix`, unset by default (they stay in DBT_RUNS_DIR only).

@@ -16,6 +16,7 @@ def dbt_resource() -> ProjectDbtCliResource:
         dbt_executable=settings.dbt_executable(),
         # dbt counts each table's rows itself, on every warehouse (lib/dbt/events.py says why).
         count_rows_in_dbt=True,
+        query_views=settings.dbt_query_views(),
     )
 
 

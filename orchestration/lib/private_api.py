@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from dagster_local_storage import checked as local_storage
 
 from orchestration.lib import dagster_patches
-from orchestration.lib.dbt import cli_resource
+from orchestration.lib.dbt import cli_resource, row_counting_dbt
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,13 @@ PRIVATE_HOOKS = (
             "dagster_dbt.DbtCliResource._initialize_dbt_core_adapter",
         ),
         why="no `dbt --version` per step; no in-process adapter when dbt counts rows itself",
+    ),
+    PrivateHook(
+        package="dbt-core",
+        checked_version=row_counting_dbt.CHECKED_DBT_CORE_VERSION,
+        where="orchestration/lib/dbt/row_counting_dbt.py",
+        private_names=("dbt.task.run.ModelRunner.execute",),
+        why="a view whose SQL fails when read is a failed model (DBT_QUERY_VIEWS)",
     ),
     PrivateHook(
         package="dagster",

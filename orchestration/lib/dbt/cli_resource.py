@@ -37,10 +37,16 @@ ROW_COUNTING_DBT = Path(row_counting_dbt.__file__)
 class ProjectDbtCliResource(DbtCliResource):
     @classmethod
     def for_project(
-        cls, *, dbt_executable: str, count_rows_in_dbt: bool, **fields: Any
+        cls,
+        *,
+        dbt_executable: str,
+        count_rows_in_dbt: bool,
+        query_views: bool = False,
+        **fields: Any,
     ) -> "ProjectDbtCliResource":
         """The resource; with `count_rows_in_dbt`, dbt runs as this interpreter's
-        `row_counting_dbt.py` (dagster-dbt puts `global_config_flags` right after the executable).
+        `row_counting_dbt.py` (dagster-dbt puts `global_config_flags` right after the executable),
+        which with `query_views` also fails a view that cannot be read.
 
         That needs dbt-core importable here, i.e. the dbt beside this interpreter; another
         DBT_EXECUTABLE runs as it is, and its tables get no row counts.
@@ -48,7 +54,10 @@ class ProjectDbtCliResource(DbtCliResource):
         if count_rows_in_dbt and _is_own_dbt(dbt_executable):
             return cls(
                 dbt_executable=sys.executable,
-                global_config_flags=[str(ROW_COUNTING_DBT)],
+                global_config_flags=[
+                    str(ROW_COUNTING_DBT),
+                    *([row_counting_dbt.QUERY_VIEWS_FLAG] if query_views else []),
+                ],
                 **fields,
             )
         if count_rows_in_dbt:

@@ -12,9 +12,11 @@ come the same way, from one catalog query, so a model's materialization shows it
 (dagster-dbt's `fetch_column_metadata` would read them from a thread pool; events.py says why not).
 
 It is dbt's own CLI (same arguments, flags, exit codes and SIGINT handling) with one callback, a
-public dbt API, and one fix: on Postgres, a schema created by a parallel dbt at the same moment is
-not an error (tolerate_concurrent_schema_creation). This file imports nothing from
-`orchestration`: it runs as a script, in dbt's process, beside any dbt project.
+public dbt API, and two changes: on Postgres, a schema created by a parallel dbt at the same moment
+is not an error (tolerate_concurrent_schema_creation); with `--query-views` before dbt's own
+arguments, a view whose SQL fails when queried is a failed model, not a built one
+(fail_views_that_cannot_be_queried). This file imports nothing from `orchestration`: it runs as a
+script, in dbt's process, beside any dbt project.
 """
 
 import json
@@ -173,12 +175,62 @@ def tolerate_concurrent_schema_creation() -> None:
     PostgresAdapter.create_schema = create_schema_once_anyone_did
 
 
+QUERY_VIEWS_FLAG = "--query-views"
+# dbt-core's ModelRunner.execute is not a public API: the views are only queried with a dbt-core
+# this was checked against (orchestration/lib/private_api.py); another one builds views as dbt does.
+CHECKED_DBT_CORE_VERSION = "1.12.0"
+
+
+def fail_views_that_cannot_be_queried() -> bool:
+    """Read one row of each view dbt creates, in the view's own node, and fail the node if that
+    query fails; whether it is in force (it is not with an unchecked dbt-core).
+
+    dbt creates a view without running its query, so a view whose SQL fails only when read (a
+    failed cast, a column gone from the table below it) is reported built, and whatever reads it
+    next fails instead, often in a later run. Failing the view's own node makes dbt say so where
+    the fault is: the view is `error` in run_results.json, with the database's message, and dbt
+    skips the nodes that depend on it, as for any failed model. One row is read, so a view that
+    aggregates a large table is paid in full: DBT_QUERY_VIEWS=false turns this off.
+    """
+    try:
+        from dbt.__version__ import version as dbt_core_version
+        from dbt.task.run import ModelRunner
+        from dbt_common.exceptions import DbtRuntimeError
+    except ImportError:
+        return False
+    if dbt_core_version != CHECKED_DBT_CORE_VERSION:
+        return False
+    execute = ModelRunner.execute
+
+    def execute_then_query_view(self: Any, model: Any, manifest: Any) -> Any:
+        result = execute(self, model, manifest)
+        if model.config.materialized == "view" and str(result.status) == "success":
+            try:
+                self.adapter.execute(f"select * from {model.relation_name} limit 1", fetch=True)
+            except Exception as error:
+                # A dbt error's `msg` is the database's message without dbt's own heading.
+                reason = str(getattr(error, "msg", None) or error).strip()
+                raise DbtRuntimeError(
+                    f"The view {model.relation_name} was created, but reading it fails: "
+                    f"{reason}. Fix the model's SQL (or, to build views unread as dbt does, set "
+                    "DBT_QUERY_VIEWS=false)."
+                ) from error
+        return result
+
+    ModelRunner.execute = execute_then_query_view
+    return True
+
+
 def main() -> None:
     from dbt.cli.main import cli
 
+    args = sys.argv[1:]
+    if args[:1] == [QUERY_VIEWS_FLAG]:
+        args = args[1:]
+        fail_views_that_cannot_be_queried()
     tolerate_concurrent_schema_creation()
     # The click group dbt's own `dbt` script calls, so exit codes and signal handling are dbt's.
-    cli.main(args=sys.argv[1:], prog_name="dbt", obj={"callbacks": [describe_built_relations]})
+    cli.main(args=args, prog_name="dbt", obj={"callbacks": [describe_built_relations]})
 
 
 if __name__ == "__main__":
