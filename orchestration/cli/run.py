@@ -5,23 +5,41 @@ what production does; it exits non-zero when the run fails.
 """
 
 import sys
-
-from dagster import DagsterInstance, JobDefinition, execute_job, reconstructable
+from typing import TYPE_CHECKING
 
 from orchestration import settings
-from orchestration.dbt.definitions import MATERIALIZE_ALL_JOB
-from orchestration.lib.dead_runs import fail_dead_runs, host_tags
-from orchestration.lib.run_summary import format_summary, summarize_run
+from orchestration.lib.forkserver import start_step_forkserver
 from orchestration.settings import ConfigError
 
+if TYPE_CHECKING:
+    from dagster import JobDefinition
 
-def materialize_all_job() -> JobDefinition:
+
+def _start_step_forkserver_early() -> None:
+    """The steps' forkserver imports Dagster and the definitions on another core while this
+    process does the same below (lib/forkserver.py); ECS steps fork nothing here."""
+    try:
+        steps_in_ecs = settings.step_executor() == "ecs"
+    except ConfigError:
+        return  # main() says what is wrong, without a traceback
+    if not steps_in_ecs:
+        start_step_forkserver(["orchestration.cli.step_preload"])
+
+
+def materialize_all_job() -> "JobDefinition":
+    from orchestration.dbt.definitions import MATERIALIZE_ALL_JOB
     from orchestration.definitions import defs
 
     return defs.resolve_job_def(MATERIALIZE_ALL_JOB)
 
 
 def main() -> int:
+    # Dagster is imported here, not above: the forkserver starts before (see __main__ below).
+    from dagster import DagsterInstance, execute_job, reconstructable
+
+    from orchestration.lib.dead_runs import fail_dead_runs, host_tags
+    from orchestration.lib.run_summary import format_summary, summarize_run
+
     settings.validate()
     with DagsterInstance.get() as instance:
         # A run killed earlier (kill -9) still holds its pool slots: this run would wait forever.
@@ -43,6 +61,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    _start_step_forkserver_early()
     try:
         sys.exit(main())
     except ConfigError as error:  # a user's mistake: the message, not a traceback

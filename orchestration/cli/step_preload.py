@@ -1,0 +1,11 @@
+"""What `make run`'s early forkserver imports (lib/forkserver.py): the definitions, which import
+Dagster and dagster-dbt with them.
+
+Definitions that fail to load (a setting, the dbt project) are not the server's to report: it
+would print a traceback and die. The run's own process loads them too, and says what is wrong.
+"""
+
+import contextlib
+
+with contextlib.suppress(Exception):
+    import orchestration.definitions  # noqa: F401
