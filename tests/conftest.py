@@ -14,6 +14,7 @@ from tests.harness.sandbox import (
     copy_dbt_project,
     make_sandbox,
 )
+from tests.harness.session_files import made_once
 
 # Lanes, registered in pyproject.toml. `make test-fast` runs the in-process ones (unit,
 # integration); `make test` runs all. A test module or test may name its lane with a mark (a test
@@ -76,10 +77,13 @@ def demo_sandbox(tmp_path: Path) -> Sandbox:
 @pytest.fixture(scope="session")
 def parsed_demo_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
     """A demo project copy with its manifest parsed, shared by tests that only read it."""
-    root = tmp_path_factory.mktemp("parsed_demo")
-    sandbox = make_sandbox(root, copy_dbt_project(DEMO_PROJECT, root / "dbt_project"))
-    sandbox.prepare_manifest()
-    return sandbox
+
+    def parse(root: Path) -> None:
+        make_sandbox(root, copy_dbt_project(DEMO_PROJECT, root / "dbt_project")).prepare_manifest()
+
+    # One parse for all of the session's workers: each worker's sandbox reads it.
+    parsed = made_once(tmp_path_factory, "parsed_demo", parse)
+    return make_sandbox(tmp_path_factory.mktemp("parsed_demo"), parsed / "dbt_project")
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ Its sources' freshness is whatever `_loaded_at` the test writes into the sandbox
 file, so a source is stale or fresh by construction, days away from its 24 h / 48 h windows.
 """
 
-import functools
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,6 +12,7 @@ import duckdb
 import pytest
 
 from tests.harness.sandbox import REPO_ROOT, Sandbox, copy_dbt_project, make_sandbox
+from tests.harness.session_files import made_once
 
 FRESHNESS_PROJECT = REPO_ROOT / "tests" / "fixtures" / "freshness_dbt_project"
 RAW_TABLES = ("orders", "customers", "refunds")
@@ -57,19 +57,16 @@ def alerts(sandbox: Sandbox, kind: str | None = None) -> list[dict]:
     return [alert for alert in found if kind is None or alert["kind"] == kind]
 
 
-@functools.cache
-def _parsed_project(base: Path) -> Path:
-    # Cached per session's base temp folder: tests/alerts and tests/dbt parse it once between them.
-    root = base / "freshness_project"
-    project = copy_dbt_project(FRESHNESS_PROJECT, root / "freshness_dbt_project")
-    make_sandbox(root / "parse", project).prepare_manifest()
-    return project
-
-
 @pytest.fixture(scope="session")
 def parsed_freshness_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the drills project with its manifest parsed; sandboxes only read it."""
-    return _parsed_project(tmp_path_factory.getbasetemp())
+    """A copy of the drills project with its manifest parsed, once for the session's workers
+    (tests/alerts and tests/dbt share it); sandboxes only read it."""
+
+    def parse(root: Path) -> None:
+        project = copy_dbt_project(FRESHNESS_PROJECT, root / "freshness_dbt_project")
+        make_sandbox(root / "parse", project).prepare_manifest()
+
+    return made_once(tmp_path_factory, "freshness_project", parse) / "freshness_dbt_project"
 
 
 @pytest.fixture

@@ -6,11 +6,15 @@ tick with `build_sensor_context`, carrying its cursor as the daemon would (the d
 runs in test_alerts_daemon.py), and the default notifier writing real files.
 """
 
+from pathlib import Path
+
+import pytest
 from dagster import build_sensor_context
 
 from orchestration.alerts.sensors import BREACH_SENSOR
 from orchestration.dbt.source_freshness import SOURCE_FRESHNESS_JOB
-from tests.alerts.drills import alerts, write_all_raw
+from tests.alerts.drills import FRESHNESS_PROJECT, alerts, write_all_raw
+from tests.harness.sandbox import Sandbox, copy_dbt_project, make_sandbox
 
 
 class Ticks:
@@ -29,6 +33,16 @@ class Ticks:
         data = self.sensor.evaluate_tick(context)
         self.cursor = data.cursor
         return data.skip_message or ""
+
+
+@pytest.fixture
+def freshness_sandbox(tmp_path: Path) -> Sandbox:
+    """The drills project parsed in this test's own environment. dbt hashes the rendered profile
+    (here: this test's DuckDB file) into its partial parse: parsed elsewhere, each of the four
+    `dbt source freshness` runs below would parse the project from scratch."""
+    sandbox = make_sandbox(tmp_path, copy_dbt_project(FRESHNESS_PROJECT, tmp_path / "project"))
+    sandbox.prepare_manifest()
+    return sandbox
 
 
 def test_stale_source_alerts_once_and_again_only_after_it_recovered(
