@@ -51,7 +51,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _build(project: Path, run_dir: Path, *, query_views: bool):
     """The build's materialized models, the error it raised, and dbt's run results."""
-    subprocess.run([SIBLING_DBT, "parse"], cwd=project, check=True, capture_output=True)
+    if not (project / "target" / "manifest.json").exists():
+        subprocess.run([SIBLING_DBT, "parse"], cwd=project, check=True, capture_output=True)
     resource = ProjectDbtCliResource.for_project(
         project_dir=str(project),
         dbt_executable=SIBLING_DBT,
