@@ -64,9 +64,9 @@ run: manifest land
 test: install
 	$(VENV)/bin/pytest
 
-# The in-process lanes only (unit, integration): no `make dev`, daemon, ECS stack or browser.
+# The in-process lanes only (unit, integration): no dbt run, `make dev`, daemon, ECS or browser.
 test-fast: install
-	$(VENV)/bin/pytest -m "not (e2e or ecs or browser)"
+	$(VENV)/bin/pytest -m "unit or integration"
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -19,9 +19,10 @@ from tests.harness.session_files import made_once
 # Lanes, registered in pyproject.toml. `make test-fast` runs the in-process ones (unit,
 # integration); `make test` runs all. A test module or test may name its lane with a mark (a test
 # that runs the product's own command, such as `make run`'s, in its own processes marks itself
-# e2e); else a test on a `make dev` or daemon fixture is e2e; else the first matching path gives it
-# (folders end in "/"); else it is an integration test.
-LANES = ("unit", "integration", "e2e", "ecs", "browser")
+# e2e; one that has dbt build or check freshness, in dbt's own process, marks itself dbt); else
+# a test on a `make dev` or daemon fixture is e2e; else the first matching path gives it (folders
+# end in "/"); else it is an integration test.
+LANES = ("unit", "integration", "dbt", "e2e", "ecs", "browser")
 E2E_FIXTURES = {"dev_stack", "ops_stack", "pg_stack", "daemon_stack"}
 LANE_BY_PATH = {
     "lib/test_cli_args.py": "unit",

@@ -16,6 +16,8 @@ from orchestration.dbt.source_freshness import SOURCE_FRESHNESS_JOB
 from tests.alerts.drills import FRESHNESS_PROJECT, alerts, write_all_raw
 from tests.harness.sandbox import Sandbox, copy_dbt_project, make_sandbox
 
+pytestmark = pytest.mark.dbt  # dbt builds, in its own process
+
 
 class Ticks:
     """The breach sensor, evaluated tick after tick with the cursor of the previous tick."""

@@ -17,6 +17,8 @@ from orchestration.lib.dbt.artifacts import PUBLISHED_FILES
 from tests.harness.moto_server import AWS_ENV_TO_UNSET, moto_server
 from tests.harness.sandbox import TINY_PROJECT, copy_dbt_project, make_sandbox
 
+pytestmark = pytest.mark.dbt  # dbt builds, in its own process
+
 BUCKET = "dbt-artifacts"
 
 
@@ -45,6 +47,7 @@ def _artifact_metadata(result) -> list:
 def test_every_invocation_copies_its_artifacts_and_each_materialization_links_to_them(
     tiny_on_s3, monkeypatch
 ):
+
     sandbox, defs, client = tiny_on_s3
     monkeypatch.setenv("DBT_ARTIFACTS_URL", f"s3://{BUCKET}/prod/runs/")
     with sandbox.instance() as instance:

@@ -2,6 +2,7 @@
 whose `_loaded_at` values the test writes (stale: 30 days old, fresh: 5 minutes old, against
 dbt windows of 24 h / 48 h; no table at all for shop.payments)."""
 
+import pytest
 from dagster import AssetCheckKey, AssetCheckSeverity, AssetKey, DagsterEventType, DagsterInstance
 
 from orchestration.dbt.source_freshness import SOURCE_FRESHNESS_JOB
@@ -28,6 +29,7 @@ def test_sources_with_a_dbt_freshness_get_a_check_and_others_do_not(
     assert "`_loaded_at`: warn after 24 hours, stale (error) after 48 hours" in description
 
 
+@pytest.mark.dbt  # dbt builds, in its own process
 def test_stale_source_fails_with_error_severity_fresh_passes_and_a_missing_table_errors(
     freshness_sandbox, load_definitions
 ):

@@ -4,6 +4,7 @@ input)."""
 
 import json
 
+import pytest
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -33,6 +34,7 @@ def _observations(result):
     return [(e.step_key, e.asset_observation_data.asset_observation) for e in events]
 
 
+@pytest.mark.dbt  # dbt builds, in its own process
 def test_every_dbt_step_observes_a_timeline_naming_each_node_it_ran(tmp_path, load_definitions):
     sandbox = make_sandbox(tmp_path, copy_dbt_project(TINY_PROJECT, tmp_path / "tiny"))
     sandbox.prepare_manifest()

@@ -24,6 +24,8 @@ from orchestration.lib.dbt.node_metadata import (
 from tests.harness.pg_warehouse import Warehouse
 from tests.harness.sandbox import TINY_PROJECT, copy_dbt_project
 
+pytestmark = pytest.mark.dbt  # dbt builds, in its own process
+
 SIBLING_DBT = str(Path(sys.executable).with_name("dbt"))
 
 

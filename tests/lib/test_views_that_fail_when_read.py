@@ -31,6 +31,8 @@ BROKEN_VIEW = (
     "from {{ ref('customer_totals') }}\n"
 )
 
+pytestmark = pytest.mark.dbt  # dbt builds, in its own process
+
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -10,15 +10,20 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from orchestration.lib.dbt import row_counting_dbt
 from tests.harness.pg_warehouse import Warehouse, postgres_target_env
 from tests.harness.waiting import HANG_TIMEOUT, wait_until
 from tests.warehouse.drill_project import write_drill_project
 
+pytestmark = pytest.mark.dbt  # dbt builds, in its own process
+
 
 def test_a_schema_created_by_a_parallel_dbt_at_the_same_moment_is_not_an_error(
     tmp_path, warehouse: Warehouse
 ):
+
     database = warehouse.new_database()
     project = write_drill_project(tmp_path / "pg_drills", slices=("drill",))
     env = {
