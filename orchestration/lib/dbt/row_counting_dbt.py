@@ -118,7 +118,7 @@ def _columns(adapter: Any, node_relation: Any) -> list[tuple[str, str]]:
     """The relation's columns as the warehouse's catalog has them (DuckDB: `describe`; Postgres:
     information_schema.columns), in the adapter's own column type."""
     query = _CATALOG_QUERIES.get(adapter.type())
-    if query is None:
+    if query is None or not (node_relation.database and node_relation.schema):
         relation = adapter.Relation.create(
             database=node_relation.database or None,
             schema=node_relation.schema,
