@@ -11,6 +11,7 @@ import pytest
 
 from orchestration.lib.dbt.timeline import TimelineError, build_timeline
 from orchestration.lib.dbt.timeline_markdown import GLYPHS, IDLE, LEVELS, timeline_markdown
+from tests.harness.manifests import dbt_manifest, dbt_node
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -42,17 +43,13 @@ def _run(results, threads=None):
 
 def _manifest(parents):
     """`parents`: unique_id -> unique_ids it depends on; names and types from the ids."""
-    return {
-        "nodes": {
-            uid: {
-                "name": uid.split(".")[-1],
-                "resource_type": uid.split(".")[0],
-                "depends_on": {"nodes": list(deps)},
-                **({"attached_node": deps[0]} if uid.startswith("test.") and deps else {}),
-            }
-            for uid, deps in parents.items()
-        }
-    }
+    nodes = []
+    for unique_id, deps in parents.items():
+        node = dbt_node(unique_id, parents=deps)
+        if unique_id.startswith("test.") and deps:
+            node["attached_node"] = deps[0]
+        nodes.append(node)
+    return dbt_manifest(*nodes)
 
 
 def _dag_timeline(*nodes):
