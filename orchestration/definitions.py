@@ -1,5 +1,13 @@
 """The code location: gathers each concern's definitions and applies global policies."""
 
+from orchestration.lib.forkserver import in_code_server_run_worker
+from orchestration.step_server import start_local_step_forkserver
+
+if in_code_server_run_worker():
+    # This run's steps will fork from a server that imports Dagster and these definitions: it
+    # starts now, on another core, while this process builds the definitions and starts the run.
+    start_local_step_forkserver()
+
 from dagster import (
     AssetSelection,
     AutomationConditionSensorDefinition,

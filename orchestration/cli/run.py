@@ -8,22 +8,11 @@ import sys
 from typing import TYPE_CHECKING
 
 from orchestration import settings
-from orchestration.lib.forkserver import start_step_forkserver
 from orchestration.settings import ConfigError
+from orchestration.step_server import start_local_step_forkserver
 
 if TYPE_CHECKING:
     from dagster import JobDefinition
-
-
-def _start_step_forkserver_early() -> None:
-    """The steps' forkserver imports Dagster and the definitions on another core while this
-    process does the same below (lib/forkserver.py); ECS steps fork nothing here."""
-    try:
-        steps_in_ecs = settings.step_executor() == "ecs"
-    except ConfigError:
-        return  # main() says what is wrong, without a traceback
-    if not steps_in_ecs:
-        start_step_forkserver(["orchestration.cli.step_preload"])
 
 
 def materialize_all_job() -> "JobDefinition":
@@ -34,7 +23,8 @@ def materialize_all_job() -> "JobDefinition":
 
 
 def main() -> int:
-    # Dagster is imported here, not above: the forkserver starts before (see __main__ below).
+    # Dagster is imported here, not above: the steps' forkserver starts before it (__main__ below),
+    # and imports Dagster and the definitions on another core while this process does.
     from dagster import DagsterInstance, execute_job, reconstructable
 
     from orchestration.lib.dead_runs import fail_dead_runs, host_tags
@@ -61,7 +51,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    _start_step_forkserver_early()
+    start_local_step_forkserver()
     try:
         sys.exit(main())
     except ConfigError as error:  # a user's mistake: the message, not a traceback

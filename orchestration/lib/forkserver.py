@@ -26,3 +26,12 @@ def start_step_forkserver(preload_modules: Sequence[str]) -> None:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([_DAGSTER_FIRST, *preload_modules])
     multiprocessing.forkserver.ensure_running()
+
+
+def in_code_server_run_worker() -> bool:
+    """Whether this process is a run worker that a Dagster code server started: the gRPC server
+    runs each run in a `spawn` child of its own, which then loads the definitions. (A run task on
+    ECS, `dagster api execute_run`, is a process of its own and is not recognised here.)"""
+    return multiprocessing.parent_process() is not None and (
+        multiprocessing.current_process().name.startswith("SpawnProcess")
+    )
