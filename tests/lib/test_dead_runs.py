@@ -34,15 +34,18 @@ def test_a_killed_make_run_is_failed_and_its_pool_slot_freed_by_the_next(tmp_pat
     (project / "models" / "slow.sql").write_text(SLOW)
     sandbox = make_sandbox(tmp_path, project)
     sandbox.prepare_manifest()
-    first = sandbox.popen(
-        "-m", "orchestration.cli.run", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    first_output = tmp_path / "first_run.log"
+    with first_output.open("wb") as log:
+        first = sandbox.popen("-m", "orchestration.cli.run", stdout=log, stderr=subprocess.STDOUT)
     try:
         dead_run = None
         while dead_run is None and first.poll() is None:
             time.sleep(0.5)
             dead_run = _dbt_step_started(sandbox)
-        assert dead_run, "the first run ended before its dbt step started"
+        assert dead_run, (
+            "the first run ended before its dbt step started:\n"
+            + (first_output.read_text()[-5000:])
+        )
         os.kill(first.pid, signal.SIGKILL)
     finally:
         if first.poll() is None:

@@ -5,6 +5,9 @@ temporary DAGSTER_HOME, and reads back what was written through Dagster's own AP
 """
 
 import shutil
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +26,8 @@ from dagster import (
 )
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster_local_storage import kept_connection as local_storage
+
+from tests.harness.waiting import HANG_TIMEOUT, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -191,3 +196,63 @@ def test_other_dagster_versions_get_the_stock_event_log(
     with DagsterInstance.get() as instance:
         assert type(instance.event_log_storage) is SqliteEventLogStorage
         assert materialize(ASSETS, instance=instance).success
+
+
+# Opens each DAGSTER_HOME given, in order, once every opener is ready for it (files as barrier).
+_OPENER = textwrap.dedent("""
+    import os, sys, time
+    from pathlib import Path
+    from dagster import DagsterInstance
+    barrier, me, homes = Path(sys.argv[1]), sys.argv[2], sys.argv[3:]
+    for i, home in enumerate(homes):
+        (barrier / f"ready-{i}-{me}").touch()
+        while not (barrier / f"go-{i}").exists():
+            time.sleep(0.001)
+        os.environ["DAGSTER_HOME"] = home
+        with DagsterInstance.get() as instance:
+            instance.get_run_records()
+""")
+
+
+@pytest.mark.e2e  # processes meeting on new instances
+def test_processes_opening_a_new_instance_together_all_succeed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three processes open each of four fresh DAGSTER_HOMEs at the same moment. Dagster's SQLite
+    storage creates its files unlocked; without creation_lock.py about one process in three
+    failed, and some instances were left with two schema versions stamped."""
+    homes = []
+    for i in range(4):
+        home = tmp_path / f"home{i}"
+        home.mkdir()
+        shutil.copy(REPO_ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+        homes.append(str(home))
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    openers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _OPENER, str(barrier), str(k), *homes],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for k in range(3)
+    ]
+    try:
+        for i in range(len(homes)):
+
+            def all_ready(i: int = i) -> bool:
+                for p in openers:
+                    assert p.poll() in (None, 0), p.communicate()[1][-2000:]
+                return len(list(barrier.glob(f"ready-{i}-*"))) == len(openers)
+
+            wait_until(all_ready, HANG_TIMEOUT, f"the openers of home {i}", poll=0.01)
+            (barrier / f"go-{i}").touch()
+        errors = [p.communicate(timeout=HANG_TIMEOUT)[1] for p in openers]
+    finally:
+        for p in openers:
+            p.kill()
+    assert [p.returncode for p in openers] == [0, 0, 0], "\n".join(e[-2000:] for e in errors)
+    for home in homes:  # each instance works for the processes that come later
+        monkeypatch.setenv("DAGSTER_HOME", home)
+        with DagsterInstance.get() as instance:
+            assert materialize(ASSETS, instance=instance).success

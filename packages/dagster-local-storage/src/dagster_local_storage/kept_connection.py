@@ -33,6 +33,7 @@ from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
 
 from dagster_local_storage.checked import CHECKED_DAGSTER_VERSION
+from dagster_local_storage.creation_lock import storage_opened_alone
 
 # The index file plus the runs being written or read; an evicted file's engine is disposed, so
 # a webserver browsing many runs holds at most this many files open.
@@ -175,4 +176,5 @@ class LocalSqliteStorage(DagsterSqliteStorage):
 
     @classmethod
     def from_config_value(cls, inst_data: Any, config_value: Any) -> "DagsterSqliteStorage":
-        return cls.from_local(inst_data=inst_data, **config_value)
+        with storage_opened_alone(config_value["base_dir"]):
+            return cls.from_local(inst_data=inst_data, **config_value)

@@ -6,6 +6,7 @@ from typing import Any
 import dagster
 
 from dagster_local_storage.checked import CHECKED_DAGSTER_VERSION
+from dagster_local_storage.creation_lock import storage_opened_alone
 
 try:
     # The stock class itself, which `storage: sqlite:` in dagster.yaml loads.
@@ -20,7 +21,8 @@ logger = logging.getLogger(__name__)
 
 
 class LocalSqliteStorage(DagsterSqliteStorage):
-    """Dagster's default SQLite storage under `base_dir`, unchanged."""
+    """Dagster's default SQLite storage under `base_dir`, unchanged but for the lock that makes
+    one process at a time create its files (creation_lock.py)."""
 
     @classmethod
     def from_config_value(cls, inst_data: Any, config_value: Any) -> "DagsterSqliteStorage":
@@ -30,4 +32,5 @@ class LocalSqliteStorage(DagsterSqliteStorage):
             dagster.__version__,
             CHECKED_DAGSTER_VERSION,
         )
-        return cls.from_local(inst_data=inst_data, **config_value)
+        with storage_opened_alone(config_value["base_dir"]):
+            return cls.from_local(inst_data=inst_data, **config_value)
