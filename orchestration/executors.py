@@ -16,6 +16,7 @@ from orchestration.lib.dagster_patches import (
     wait_only_for_checks_that_can_come,
 )
 from orchestration.pools import WAREHOUSE_WRITER_POOL
+from orchestration.step_server import STEP_PRELOAD
 
 
 def steps_start_on_their_inputs() -> dict[str, Any]:
@@ -44,7 +45,10 @@ def forkserver_multiprocess_executor() -> ExecutorDefinition:
     """Each step in its own process, forked from a server that has already loaded this code.
 
     With the default `spawn`, every step process imports dagster, dagster-dbt and the
-    definitions again (2-3 s each); the forkserver pays that once per run.
+    definitions again (2-3 s each); the forkserver pays that once per run. Usually the server is
+    already running when the executor starts (step_server.py); where it is not (a run task on ECS
+    with local steps, `execute_job` in tests), Dagster starts it with the same preload, which
+    leaves a failure to load the definitions to the run's own process.
 
     On a single-writer warehouse every step of this code location opens the warehouse (dbt,
     ingestion, source freshness; DuckDB's lock keeps even readers out), so a run executes one
@@ -52,7 +56,7 @@ def forkserver_multiprocess_executor() -> ExecutorDefinition:
     pool has one slot, so that two runs do not either (`_guard_single_writer`).
     """
     config: dict[str, Any] = {
-        "start_method": {"forkserver": {"preload_modules": ["orchestration.definitions"]}},
+        "start_method": {"forkserver": {"preload_modules": [STEP_PRELOAD]}},
         **steps_start_on_their_inputs(),
     }
     if settings.single_writer_warehouse():

@@ -47,6 +47,24 @@ def test_version_of_the_sibling_dbt_is_read_without_running_it(monkeypatch):
         assert f"installed: {resource._cli_version}" in reported
 
 
+@pytest.mark.unit
+def test_another_dbt_executable_is_run_as_it_is_and_the_warning_says_what_is_lost(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    other_dbt = tmp_path / "dbt"
+    other_dbt.write_text("#!/bin/sh\n")
+    other_dbt.chmod(0o755)
+    resource = ProjectDbtCliResource.for_project(
+        project_dir=str(TINY_PROJECT),
+        dbt_executable=str(other_dbt),
+        count_rows_in_dbt=True,
+        query_views=True,
+    )
+    assert resource.dbt_executable == str(other_dbt) and not resource.counts_rows_in_dbt
+    assert f"DBT_EXECUTABLE={other_dbt} is not the dbt beside" in caplog.text
+    assert "no row counts and a view whose SQL fails when read is reported built" in caplog.text
+
+
 @pytest.fixture
 def tiny_project_with_a_view(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     project = copy_dbt_project(TINY_PROJECT, tmp_path / "tiny")

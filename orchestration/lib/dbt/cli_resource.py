@@ -49,7 +49,7 @@ class ProjectDbtCliResource(DbtCliResource):
         which with `query_views` also fails a view that cannot be read.
 
         That needs dbt-core importable here, i.e. the dbt beside this interpreter; another
-        DBT_EXECUTABLE runs as it is, and its tables get no row counts.
+        DBT_EXECUTABLE runs as it is: its tables get no row counts and its views are not read.
         """
         if count_rows_in_dbt and _is_own_dbt(dbt_executable):
             return cls(
@@ -61,10 +61,12 @@ class ProjectDbtCliResource(DbtCliResource):
                 **fields,
             )
         if count_rows_in_dbt:
+            unread = " and a view whose SQL fails when read is reported built"
+            unread = unread if query_views else ""
             get_dagster_logger().warning(
                 f"DBT_EXECUTABLE={dbt_executable} is not the dbt beside {sys.executable}: its "
-                "tables get no row counts. Unset DBT_EXECUTABLE to use the code location's own "
-                "dbt."
+                f"tables get no row counts{unread}. Unset DBT_EXECUTABLE to use the code "
+                "location's own dbt."
             )
         return cls(dbt_executable=dbt_executable, **fields)
 
