@@ -16,13 +16,20 @@ def _warehouse(row: dict[str, Any]) -> str:
 def format_named_table(named: list[dict[str, Any]]) -> str:
     rows = [
         f"{'warehouse':>9}  {'project':>8}  {'assets':>6}  {'bare_s':>7}  {'naive_s':>7}  "
-        f"{'naive':>6}  {'dagster_s':>9}  {'ratio':>6}  {'first_node_s':>12}"
+        f"{'naive':>6}  {'dagster_s':>9}  {'ratio':>6}  {'first_node_s':>12}  {'ui_s':>6}  "
+        f"{'ui':>5}  {'ui_first_node_s':>15}"
     ]
     for n in named:
+        ui = n.get("ui")
+        ui_columns = (
+            f"{ui['seconds']:>6.1f}  {n['ui_ratio']:>5.2f}  {ui['click_to_first_node_s']:>15.1f}"
+            if ui
+            else f"{'-':>6}  {'-':>5}  {'-':>15}"
+        )
         rows.append(
             f"{_warehouse(n):>9}  {n['name']:>8}  {n['assets']:>6}  {n['bare_s']:>7.1f}  "
             f"{n['naive_s']:>7.1f}  {n['naive_ratio']:>6.2f}  {n['dagster_s']:>9.1f}  "
-            f"{n['ratio']:>6.2f}  {n['first_node_s']:>12.1f}"
+            f"{n['ratio']:>6.2f}  {n['first_node_s']:>12.1f}  {ui_columns}"
         )
     return "\n".join(rows)
 
@@ -91,6 +98,14 @@ def bench_line(sizes: list[dict[str, Any]], named: list[dict[str, Any]] | None =
         ]
     else:
         parts += [f"load_over_import{n}=n/a", f"rss{n}=n/a"]
+    ui = next((n for n in by_name.values() if n.get("ui")), None)
+    ui_field = {"fixture": "ui_small", "demo": "ui_demo"}.get(ui["name"], "ui") if ui else ""
+    parts += [
+        f"{ui_field}={ui['ui_ratio']:.2f}x" if ui else "ui_small=n/a",
+        f"ui_first_node_ms={1000 * ui['ui']['click_to_first_node_s']:.0f}"
+        if ui
+        else "ui_first_node_ms=n/a",
+    ]
     parts.append(f"pg600={ratio(pg_by_size.get(600))}")
     extra = [f"ratio{m}={ratio(row)}" for m, row in by_size.items() if m not in (600, 3000)]
     extra += [f"pg{m}={ratio(row)}" for m, row in pg_by_size.items() if m != 600]

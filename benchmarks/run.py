@@ -42,21 +42,32 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from benchmarks.environment import (
+    BENCH_DIR,
+    DEFAULT_WORKDIR,
+    REPO_ROOT,
+    BenchmarkError,
+    clean_env,
+    code_root,
+    dbt_exe,
+    first_node_s,
+    fresh,
+    full_reparses,
+    probe,
+    python_exe,
+    run_results,
+    set_code_root,
+)
 from benchmarks.generate_project import ProjectMeta, generate
-from benchmarks.processes import PROCESS_TIMEOUT_S, measure
+from benchmarks.processes import measure
 from benchmarks.report import bench_line, format_named_table, format_phases, format_table
+from benchmarks.ui_path import ui_launch
 from benchmarks.warehouses import WAREHOUSES, Warehouse, open_warehouse
 
 if TYPE_CHECKING:
     from tests.harness.postgres import PostgresInfo
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = REPO_ROOT / "benchmarks"
-DEFAULT_WORKDIR = BENCH_DIR / "projects"
 RESULTS_PATH = BENCH_DIR / "results.json"
-# Whose orchestration/ (and dagster_home/dagster.yaml) is measured: this checkout unless
-# --code-root names another one (e.g. `git archive HEAD | tar -x -C /tmp/base`, for an A/B).
-CODE_ROOT = REPO_ROOT
 DEFAULT_SIZES = (600, 3000)
 LOAD_REPEATS = 3
 RUN_LINE = re.compile(
@@ -64,98 +75,6 @@ RUN_LINE = re.compile(
     r"materialized, (?P<failed_checks>\d+) failed checks",
     re.MULTILINE,
 )
-
-
-def set_code_root(path: Path) -> None:
-    """Measure the orchestration/ of another checkout (its dagster_home/dagster.yaml too)."""
-    global CODE_ROOT
-    path = Path(path).resolve()
-    if not (path / "orchestration").is_dir():
-        raise BenchmarkError(f"{path} has no orchestration/ package")
-    CODE_ROOT = path
-
-
-class BenchmarkError(RuntimeError):
-    """A measured process failed or did not do everything it should have."""
-
-
-# -- processes -----------------------------------------------------------------------------------
-
-
-def _python() -> str:
-    return sys.executable
-
-
-def _dbt() -> str:
-    sibling = Path(sys.executable).with_name("dbt")
-    found = str(sibling) if sibling.is_file() else shutil.which("dbt")
-    if not found:
-        raise BenchmarkError("no dbt executable next to this python or on PATH")
-    return found
-
-
-def _env(project_dir: Path, **extra: str | Path) -> dict[str, str]:
-    """A clean environment: no inherited dbt/Dagster/warehouse settings, this venv's bin first."""
-    inherited = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DBT_", "DAGSTER_")) and k not in ("DUCKDB_PATH", "DATA_DIR")
-    }
-    # The knobs passed through: DBT_THREADS to both sides alike, DBT_STEPS to the product, and
-    # DAGSTER_EVENT_BATCH_SIZE, which `make` sets for every Dagster process (Makefile).
-    for knob in ("DBT_THREADS", "DBT_STEPS", "DAGSTER_EVENT_BATCH_SIZE"):
-        if knob in os.environ:
-            inherited[knob] = os.environ[knob]
-    bin_dir = str(Path(sys.executable).parent)
-    return {
-        **inherited,
-        "PATH": os.pathsep.join([bin_dir, inherited.get("PATH", "")]),
-        # The measured code first, then this checkout for benchmarks._probe.
-        "PYTHONPATH": os.pathsep.join(dict.fromkeys([str(CODE_ROOT), str(REPO_ROOT)])),
-        "PYTHONUNBUFFERED": "1",
-        "DBT_PROJECT_DIR": str(project_dir),
-        "DBT_PROFILES_DIR": str(project_dir),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        **{k: str(v) for k, v in extra.items()},
-    }
-
-
-def _probe(command: list[str], env: dict[str, str]) -> dict[str, Any]:
-    done = subprocess.run(
-        [_python(), "-m", "benchmarks._probe", *command],
-        env=env,
-        cwd=CODE_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=PROCESS_TIMEOUT_S,
-    )
-    if done.returncode != 0:
-        raise BenchmarkError(f"probe {command} failed:\n{done.stdout[-2000:]}{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _fresh(path: Path) -> Path:
-    if path.exists():
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
-    return path
-
-
-def _full_reparses(log: Path) -> int:
-    """How many dbt invocations in a log could not use the prepared partial parse."""
-    return log.read_text(errors="replace").count("Unable to do partial parsing")
-
-
-def _run_results(folder: Path) -> dict[str, Any]:
-    """dbt's own elapsed time and node statuses from every run_results.json under `folder`."""
-    elapsed, statuses = 0.0, {}
-    files = sorted(folder.rglob("run_results.json"))
-    for file in files:
-        data = json.loads(file.read_text())
-        elapsed += float(data.get("elapsed_time", 0.0))
-        for result in data.get("results", []):
-            statuses[result["status"]] = statuses.get(result["status"], 0) + 1
-    return {"dbt_invocations": len(files), "dbt_elapsed_s": elapsed, "dbt_statuses": statuses}
 
 
 # -- the measurements ----------------------------------------------------------------------------
@@ -167,11 +86,11 @@ def prepare_manifest(project: Path, work: Path, warehouse: Warehouse) -> dict[st
     With the warehouse the measured runs get (warehouses.py: same connection fields), so
     their dbt can use the partial parse it leaves behind.
     """
-    env = _env(project, DATA_DIR=work / "prepare", **warehouse.env(work))
+    env = clean_env(project, DATA_DIR=work / "prepare", **warehouse.env(work))
     result = measure(
-        [_python(), "-m", "orchestration.project"],
+        [python_exe(), "-m", "orchestration.project"],
         env=env,
-        cwd=CODE_ROOT,
+        cwd=code_root(),
         log=work / "logs" / "prepare.log",
     )
     if result["returncode"] != 0 or not (project / "target" / "manifest.json").is_file():
@@ -187,23 +106,24 @@ def bare_dbt_build(
     Like the dagster-dbt invocation, it gets its own target folder seeded with the prepared
     partial_parse.msgpack, so both sides parse the same way.
     """
-    run_dir = _fresh(work / "bare")
+    run_dir = fresh(work / "bare")
     target = run_dir / "target"
     target.mkdir()
     partial = project / "target" / "partial_parse.msgpack"
     if partial.is_file():
         shutil.copy(partial, target / partial.name)
-    env = _env(
+    env = clean_env(
         project,
         **warehouse.env(work, start_from=start_from),
         DBT_TARGET_PATH=target,
         DBT_LOG_PATH=target,
     )
-    result = measure([_dbt(), "build"], env=env, cwd=project, log=work / "logs" / f"bare-{tag}.log")
+    log = work / "logs" / f"bare-{tag}.log"
+    result = measure([dbt_exe(), "build"], env=env, cwd=project, log=log)
     if result["returncode"] != 0:
         raise BenchmarkError(f"bare dbt build failed, see {result['log']}")
-    result.update(_run_results(target))
-    result["full_reparses"] = _full_reparses(Path(result["log"]))
+    result.update(run_results(target))
+    result["full_reparses"] = full_reparses(Path(result["log"]))
     return result
 
 
@@ -221,13 +141,13 @@ def dagster_materialize(
     `meta` (generated projects) checks every model, test and row count; without it, the run's
     own summary must say every asset was materialized.
     """
-    run_dir = _fresh(work / "dagster")
+    run_dir = fresh(work / "dagster")
     home = run_dir / "dagster_home"
     home.mkdir()
-    shutil.copy(CODE_ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(code_root() / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
     data = run_dir / "data"
     data.mkdir()
-    env = _env(
+    env = clean_env(
         project,
         DAGSTER_HOME=home,
         DATA_DIR=data,
@@ -235,7 +155,8 @@ def dagster_materialize(
         **(extra_env or {}),
     )
     log = work / "logs" / f"dagster-{tag}.log"
-    result = measure([_python(), "-m", "orchestration.cli.run"], env=env, cwd=CODE_ROOT, log=log)
+    command = [python_exe(), "-m", "orchestration.cli.run"]
+    result = measure(command, env=env, cwd=code_root(), log=log)
 
     if not log.is_file():
         raise BenchmarkError(f"{log} is gone: was {work} deleted while the benchmark ran?")
@@ -254,12 +175,12 @@ def dagster_materialize(
         summary_total=int(line["total"]),
         summary_failed_checks=int(line["failed_checks"]),
     )
-    info = _probe(["run-info", run_id], env)
+    info = probe(["run-info", run_id], env)
     result["run"] = info
-    result.update(_run_results(data))
-    result["full_reparses"] = _full_reparses(log)
+    result.update(run_results(data))
+    result["full_reparses"] = full_reparses(log)
     result["phases"] = _phases(result, info)
-    result["first_node_s"] = _first_node_s(data, result["started_at"])
+    result["first_node_s"] = first_node_s(data, result["started_at"])
     if meta is not None:
         result["problems"] = _problems(result, info, meta)
     else:
@@ -281,29 +202,17 @@ def naive_dagster_dbt(
 
     Its dbt takes the target from the environment (DBT_TARGET), as the other sides' do.
     """
-    run_dir = _fresh(work / "naive")
+    run_dir = fresh(work / "naive")
     home = run_dir / "dagster_home"
     home.mkdir()  # no dagster.yaml: Dagster's defaults, as a new user has them
-    env = _env(project, DAGSTER_HOME=home, **warehouse.env(work, start_from=start_from))
+    env = clean_env(project, DAGSTER_HOME=home, **warehouse.env(work, start_from=start_from))
     log = work / "logs" / f"naive-{tag}.log"
     result = measure(
-        [_python(), "-m", "benchmarks.naive_dagster_dbt"], env=env, cwd=REPO_ROOT, log=log
+        [python_exe(), "-m", "benchmarks.naive_dagster_dbt"], env=env, cwd=REPO_ROOT, log=log
     )
     if result["returncode"] != 0 or "succeeded" not in log.read_text(errors="replace"):
         raise BenchmarkError(f"naive dagster-dbt run failed, see {log}")
     return result
-
-
-def _first_node_s(folder: Path, started_at: float) -> float | None:
-    """Seconds from the measured process' start to dbt starting its first node."""
-    starts = []
-    for file in folder.rglob("run_results.json"):
-        for result in json.loads(file.read_text()).get("results", []):
-            for timing in result.get("timing", []):
-                if timing.get("started_at"):
-                    stamp = timing["started_at"].replace("Z", "+00:00")
-                    starts.append(dt.datetime.fromisoformat(stamp).timestamp())
-    return min(starts) - started_at if starts else None
 
 
 def _phases(result: dict[str, Any], info: dict[str, Any]) -> dict[str, float | None]:
@@ -368,11 +277,11 @@ def load_times(project: Path, work: Path, warehouse: Warehouse, repeats: int) ->
 
     With the warehouse's variables: the product lays out its steps by the target's adapter.
     """
-    env = _env(project, **warehouse.env(work, fresh=False))
+    env = clean_env(project, **warehouse.env(work, fresh=False))
     floors, loads = [], []
     for _ in range(repeats):
-        floors.append(_probe(["import-floor"], env))
-        loads.append(_probe(["load-definitions"], env))
+        floors.append(probe(["import-floor"], env))
+        loads.append(probe(["load-definitions"], env))
     import_s = statistics.median(f["import_s"] for f in floors)
     load_s = statistics.median(x["load_s"] for x in loads)
     return {
@@ -392,7 +301,7 @@ def load_times(project: Path, work: Path, warehouse: Warehouse, repeats: int) ->
 def _generate(
     models: int, workdir: Path, warehouse: Warehouse, folders: int | None = None
 ) -> tuple[Path, Path, ProjectMeta]:
-    work = _fresh(workdir / warehouse.work_folder(f"n{models}"))
+    work = fresh(workdir / warehouse.work_folder(f"n{models}"))
     project = work / "project"
     meta = generate(models, project, folders=folders)
     return project, work, meta
@@ -457,13 +366,16 @@ NAMED_PROJECTS = {
 }
 
 
-def benchmark_named(name: str, repeats: int, workdir: Path, warehouse: Warehouse) -> dict[str, Any]:
-    """bare dbt build, naive dagster-dbt and the product on one of NAMED_PROJECTS.
+def benchmark_named(
+    name: str, repeats: int, workdir: Path, warehouse: Warehouse, ui: bool = False
+) -> dict[str, Any]:
+    """bare dbt build, naive dagster-dbt and the product on one of NAMED_PROJECTS; with `ui`,
+    also a run launched through `dagster dev`'s UI (benchmarks.ui_path).
 
     The demo reads raw tables that ingestion loads from its landing zone: one unmeasured product
     run loads them, and every measured run starts from a copy of that warehouse.
     """
-    work = _fresh(workdir / warehouse.work_folder(name))
+    work = fresh(workdir / warehouse.work_folder(name))
     project = work / "project"
     shutil.copytree(
         NAMED_PROJECTS[name],
@@ -478,8 +390,8 @@ def benchmark_named(name: str, repeats: int, workdir: Path, warehouse: Warehouse
         # This checkout's demo/ whichever orchestration/ is measured: both sides of an A/B
         # load the same files.
         subprocess.run(
-            [_python(), "-m", "demo", "--landing-url", *extra.values()],
-            env=_env(project),
+            [python_exe(), "-m", "demo", "--landing-url", *extra.values()],
+            env=clean_env(project),
             cwd=REPO_ROOT,
             check=True,
             capture_output=True,
@@ -506,8 +418,17 @@ def benchmark_named(name: str, repeats: int, workdir: Path, warehouse: Warehouse
     bare_s = statistics.median(r["seconds"] for r in bare_runs)
     naive_s = statistics.median(r["seconds"] for r in naive_runs)
     dagster_s = statistics.median(r["seconds"] for r in dagster_runs)
+    ui_run = ui_launch(project, work, "0", warehouse, extra) if ui else None
+    if ui_run:
+        print(
+            f"[{label}] launched from the UI: {ui_run['seconds']:.1f}s from the click, first "
+            f"node after {ui_run['click_to_first_node_s']:.1f}s",
+            flush=True,
+        )
     return {
         "name": name,
+        "ui": ui_run,
+        "ui_ratio": ui_run["seconds"] / bare_s if ui_run else None,
         "warehouse": warehouse.name,
         "assets": dagster_runs[-1]["summary_total"],
         "prepare_manifest_s": prepared["seconds"],
@@ -537,7 +458,7 @@ def machine_info() -> dict[str, Any]:
         mem_kb = int(Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0])
 
     def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=CODE_ROOT, capture_output=True, text=True)
+        done = subprocess.run(["git", *args], cwd=code_root(), capture_output=True, text=True)
         return done.stdout.strip() if done.returncode == 0 else ""
 
     return {
@@ -565,7 +486,7 @@ def machine_info() -> dict[str, Any]:
         "python_pycache_prefix": sys.pycache_prefix,
         "dbt_threads": os.environ.get("DBT_THREADS", "4 (profile default)"),
         "dbt_steps": os.environ.get("DBT_STEPS", "default (settings.dbt_steps())"),
-        "code_root": str(CODE_ROOT),
+        "code_root": str(code_root()),
         "git_commit": git("rev-parse", "HEAD") or None,
         # Uncommitted edits under orchestration/ at measurement time (others edit concurrently).
         "orchestration_changes": git("status", "--porcelain", "--", "orchestration").splitlines(),
@@ -594,8 +515,10 @@ def run_benchmark(
     projects: list[str] | None = None,
     warehouses: list[str] | None = None,
     server: PostgresInfo | None = None,
+    ui_projects: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Every project and size on each of `warehouses` (default DuckDB), one after the other.
+    """Every project and size on each of `warehouses` (default DuckDB), one after the other;
+    `ui_projects` also launched from the UI.
 
     Postgres rows run on `server`, else on a throw-away server started for them.
     """
@@ -604,7 +527,10 @@ def run_benchmark(
     with _exclusive(workdir):
         for name in warehouses or ["duckdb"]:
             with open_warehouse(name, server) as warehouse:
-                named += [benchmark_named(p, repeats, workdir, warehouse) for p in projects or []]
+                named += [
+                    benchmark_named(p, repeats, workdir, warehouse, ui=p in (ui_projects or []))
+                    for p in projects or []
+                ]
                 results += [benchmark_size(n, repeats, workdir, warehouse, folders) for n in sizes]
     return {
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -660,6 +586,13 @@ def main(argv: list[str] | None = None) -> int:
         help="small real projects to measure too (default: all; none with an empty list)",
     )
     parser.add_argument(
+        "--ui-projects",
+        nargs="*",
+        choices=sorted(NAMED_PROJECTS),
+        default=["fixture"],
+        help="of --projects, those also launched from the UI of a `dagster dev` (default: fixture)",
+    )
+    parser.add_argument(
         "--warehouse",
         nargs="+",
         choices=WAREHOUSES,
@@ -699,7 +632,13 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         results = run_benchmark(
-            args.sizes, args.repeats, args.workdir, args.folders, args.projects, args.warehouse
+            args.sizes,
+            args.repeats,
+            args.workdir,
+            args.folders,
+            args.projects,
+            args.warehouse,
+            ui_projects=args.ui_projects,
         )
     except BenchmarkError as error:
         print(f"benchmark FAILED: {error}")
