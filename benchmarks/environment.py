@@ -99,6 +99,17 @@ def fresh(path: Path) -> Path:
     return path
 
 
+def product_folders(run_dir: Path) -> tuple[Path, Path]:
+    """A fresh `run_dir` holding a DAGSTER_HOME with the measured checkout's dagster.yaml and an
+    empty DATA_DIR, as a product side starts from."""
+    home = fresh(run_dir) / "dagster_home"
+    home.mkdir()
+    shutil.copy(_code_root / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    data = run_dir / "data"
+    data.mkdir()
+    return home, data
+
+
 def full_reparses(log: Path) -> int:
     """How many dbt invocations in a log could not use the prepared partial parse."""
     return log.read_text(errors="replace").count("Unable to do partial parsing")

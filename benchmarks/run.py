@@ -54,6 +54,7 @@ from benchmarks.environment import (
     fresh,
     full_reparses,
     probe,
+    product_folders,
     python_exe,
     run_results,
     set_code_root,
@@ -141,12 +142,7 @@ def dagster_materialize(
     `meta` (generated projects) checks every model, test and row count; without it, the run's
     own summary must say every asset was materialized.
     """
-    run_dir = fresh(work / "dagster")
-    home = run_dir / "dagster_home"
-    home.mkdir()
-    shutil.copy(code_root() / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
-    data = run_dir / "data"
-    data.mkdir()
+    home, data = product_folders(work / "dagster")
     env = clean_env(
         project,
         DAGSTER_HOME=home,

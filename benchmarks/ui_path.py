@@ -11,7 +11,6 @@ replaces tables the first start built; on DuckDB the two cost dbt about the same
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -25,8 +24,8 @@ from benchmarks.environment import (
     clean_env,
     code_root,
     first_node_s,
-    fresh,
     probe,
+    product_folders,
     python_exe,
 )
 from benchmarks.processes import PROCESS_TIMEOUT_S
@@ -68,12 +67,8 @@ def ui_launch(
     """One "Materialize all" through a running `dagster dev`, after its first start settled."""
     if not SYSTEM_DAGSTER.is_file():
         raise BenchmarkError(f"{SYSTEM_DAGSTER} is missing: run `make install` first")
-    run_dir = fresh(work / "ui")
-    home = run_dir / "dagster_home"
-    home.mkdir()
-    shutil.copy(code_root() / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
-    data = run_dir / "data"
-    data.mkdir()
+    run_dir = work / "ui"
+    home, data = product_folders(run_dir)
     port = free_port()
     env = clean_env(
         project,
