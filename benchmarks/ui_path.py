@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import yaml
 
@@ -34,6 +33,7 @@ from tests.harness.dagster_runs import settled, wait_for_run
 from tests.harness.dagster_ui import DagsterUi
 from tests.harness.ports import free_port
 from tests.harness.processes import process_group
+from tests.harness.sandbox import Sandbox
 from tests.harness.waiting import HANG_TIMEOUT, wait_until
 
 SYSTEM_DAGSTER = REPO_ROOT / ".venv-system" / "bin" / "dagster"
@@ -48,13 +48,6 @@ def _workspace(path: Path) -> Path:
         entry["python_module"]["executable_path"] = python_exe()
     path.write_text(yaml.safe_dump(workspace))
     return path
-
-
-def _instance(home: Path):
-    from dagster import DagsterInstance
-
-    with mock.patch.dict("os.environ", {"DAGSTER_HOME": str(home)}):
-        return DagsterInstance.from_config(str(home))
 
 
 def ui_launch(
@@ -94,7 +87,7 @@ def ui_launch(
             return ui.asset_nodes()
 
         wait_until(served, HANG_TIMEOUT, "the UI to serve the code location", poll=1)
-        with _instance(home) as instance:
+        with Sandbox(root=run_dir, env=env).instance() as instance:
 
             def first_start_done() -> bool:
                 alive()

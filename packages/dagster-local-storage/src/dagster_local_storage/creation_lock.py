@@ -2,11 +2,12 @@
 
 Dagster's SQLite storages create their tables and stamp their schema version the first time a
 process opens an empty DAGSTER_HOME, and nothing stops two processes from doing so at once:
-measured here, one in three processes opening a new instance at the same moment failed ("table
-already exists", "UNIQUE constraint failed: alembic_version"), and some left two schema versions
-stamped, which breaks the instance for every later process. That happens whenever two processes
-meet a fresh DAGSTER_HOME together: `make run` beside a starting UI, a monitor beside the run it
-watches. Opening an existing instance only reads, so holding the lock costs milliseconds.
+processes opening a new instance at the same moment fail ("table already exists", "UNIQUE
+constraint failed: alembic_version"), and some leave two schema versions stamped, which breaks
+the instance for every later process (tests/lib/test_local_storage.py). That happens whenever
+two processes meet a fresh DAGSTER_HOME together: `make run` beside a starting UI, a monitor
+beside the run it watches. Opening an existing instance only reads, so holding the lock costs
+milliseconds.
 """
 
 import fcntl
