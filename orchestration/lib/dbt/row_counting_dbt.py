@@ -19,8 +19,11 @@ arguments, a view whose SQL fails when queried is a failed model, not a built on
 script, in dbt's process, beside any dbt project.
 """
 
+import contextlib
 import json
 import sys
+import threading
+from collections.abc import Callable
 from typing import Any, NamedTuple, cast
 
 # The log line is a dbt `Note` whose message is a JSON object with this one key.
@@ -71,21 +74,107 @@ def describe_built_relations(message: Any) -> None:
     # A callback's exception would fail the node in dbt: this is metadata, never that.
     try:
         adapter = _adapter()
-        with adapter.connection_named("dagster_row_count"):
-            if node.materialized not in _NOT_COUNTED:
-                try:
-                    note["rows"] = _count(adapter, relation)
-                except Exception as error:
-                    errors.append(f"could not count rows of {relation}: {error}")
-            try:
-                note["columns"] = _columns(adapter, node.node_relation)
-            except Exception as error:
-                errors.append(f"could not read the columns of {relation}: {error}")
+        own = OWN_CONNECTIONS.query_function(adapter)
+        if own is not None and _fully_named(node.node_relation):
+            _describe(adapter, own, node, note, errors)
+        else:
+            with adapter.connection_named("dagster_row_count"):
+                _describe(adapter, _through_dbt(adapter), node, note, errors)
     except Exception as error:
         errors.append(f"could not describe {relation}: {error}")
     if errors:
         note["error"] = "; ".join(errors)
     _note(json.dumps({ROW_COUNT_NOTE_KEY: note}))
+
+
+Query = Callable[[str], list[tuple[Any, ...]]]
+
+
+def _describe(
+    adapter: Any, query: Query, node: Any, note: dict[str, Any], errors: list[str]
+) -> None:
+    relation = node.node_relation.relation_name
+    if node.materialized not in _NOT_COUNTED:
+        try:
+            note["rows"] = int(query(f"select count(*) from {relation}")[0][0])
+        except Exception as error:
+            errors.append(f"could not count rows of {relation}: {error}")
+    try:
+        note["columns"] = _columns(adapter, query, node.node_relation)
+    except Exception as error:
+        errors.append(f"could not read the columns of {relation}: {error}")
+
+
+def _through_dbt(adapter: Any) -> Query:
+    """Queries through dbt's connection manager: any adapter, at the price of dbt's events and of
+    an agate table per query."""
+
+    def query(sql: str) -> list[tuple[Any, ...]]:
+        _, table = adapter.execute(sql, fetch=True)
+        return [tuple(row) for row in table.rows]
+
+    return query
+
+
+class OwnConnections:
+    """One database connection per dbt thread for the notes' queries, kept for the whole
+    invocation, on the adapters whose catalog query is known (DuckDB, Postgres).
+
+    Why not dbt's own connections: dbt opens and closes a named connection per use and logs every
+    step and every query as an event, which a few hundred relations pay many times over; here each
+    thread opens one connection once (through the adapter's own `open`, so with the profile's
+    settings) and queries it through its DB-API cursor. On Postgres the connection is in
+    autocommit, so a count holds no lock past its own statement.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._handles: list[Any] = []
+
+    def query_function(self, adapter: Any) -> Query | None:
+        if adapter.type() not in _CATALOG_QUERIES:
+            return None
+        handle = getattr(self._local, "handle", None)
+        if handle is None:
+            handle = self._open(adapter)
+            self._local.handle = handle
+
+        def query(sql: str) -> list[tuple[Any, ...]]:
+            cursor = handle.cursor()
+            cursor.execute(sql)
+            return [tuple(row) for row in cursor.fetchall()]
+
+        return query
+
+    def _open(self, adapter: Any) -> Any:
+        from dbt.adapters.contracts.connection import Connection, ConnectionState
+
+        connection = Connection(
+            type=adapter.type(),
+            name="dagster_row_count",
+            state=ConnectionState.INIT,
+            transaction_open=False,
+            handle=None,
+            credentials=adapter.config.credentials,
+        )
+        handle = adapter.ConnectionManager.open(connection).handle
+        if adapter.type() == "postgres":
+            handle.autocommit = True
+        with self._lock:
+            self._handles.append(handle)
+        return handle
+
+    def close_all(self) -> None:
+        with self._lock:
+            handles, self._handles = self._handles, []
+        for handle in handles:
+            # The process is ending: a failed close is the warehouse closing it as well.
+            with contextlib.suppress(Exception):
+                handle.close()
+
+
+OWN_CONNECTIONS = OwnConnections()
 
 
 def _adapter() -> Any:
@@ -94,11 +183,6 @@ def _adapter() -> Any:
     # One dbt invocation runs one profile, hence one adapter.
     (adapter,) = FACTORY.adapters.values()  # typed as a protocol; this is a SQL adapter
     return cast("Any", adapter)
-
-
-def _count(adapter: Any, relation: str) -> int:
-    _, table = adapter.execute(f"select count(*) from {relation}", fetch=True)
-    return int(table.rows[0][0])
 
 
 # The catalog query of each adapter's own `get_columns_in_relation` macro, run as plain SQL: a
@@ -114,11 +198,11 @@ _CATALOG_QUERIES = {
 }
 
 
-def _columns(adapter: Any, node_relation: Any) -> list[tuple[str, str]]:
+def _columns(adapter: Any, query: Query, node_relation: Any) -> list[tuple[str, str]]:
     """The relation's columns as the warehouse's catalog has them (DuckDB: `describe`; Postgres:
     information_schema.columns), in the adapter's own column type."""
-    query = _CATALOG_QUERIES.get(adapter.type())
-    if query is None or not (node_relation.database and node_relation.schema):
+    catalog_query = _CATALOG_QUERIES.get(adapter.type())
+    if catalog_query is None or not _fully_named(node_relation):
         relation = adapter.Relation.create(
             database=node_relation.database or None,
             schema=node_relation.schema,
@@ -126,15 +210,18 @@ def _columns(adapter: Any, node_relation: Any) -> list[tuple[str, str]]:
         )
         columns = adapter.get_columns_in_relation(relation)
     else:
-        sql = query.format(
+        sql = catalog_query.format(
             relation=node_relation.relation_name,
             database=adapter.quote(node_relation.database),
             schema=_literal(node_relation.schema),
             identifier=_literal(node_relation.alias),
         )
-        _, table = adapter.execute(sql, fetch=True)
-        columns = [adapter.Column(*row) for row in table.rows]
+        columns = [adapter.Column(*row) for row in query(sql)]
     return [(column.name, _type_of(column)) for column in columns]
+
+
+def _fully_named(node_relation: Any) -> bool:
+    return bool(node_relation.database and node_relation.schema)
 
 
 def _literal(text: str) -> str:
@@ -235,7 +322,7 @@ def fail_views_that_cannot_be_queried() -> bool:
         result = execute(self, model, manifest)
         if model.config.materialized == "view" and str(result.status) == "success":
             try:
-                self.adapter.execute(f"select * from {model.relation_name} limit 1", fetch=True)
+                _read_one_row(self.adapter, f"select * from {model.relation_name} limit 1")
             except Exception as error:
                 # A dbt error's `msg` is the database's message without dbt's own heading.
                 reason = str(getattr(error, "msg", None) or error).strip()
@@ -250,6 +337,24 @@ def fail_views_that_cannot_be_queried() -> bool:
     return True
 
 
+def _read_one_row(adapter: Any, sql: str) -> None:
+    """Run `sql` on the node's own connection and fetch its first row; on DuckDB and Postgres
+    through the DB-API cursor, without dbt's query events and agate table."""
+    if adapter.type() not in _CATALOG_QUERIES:
+        adapter.execute(sql, fetch=True)
+        return
+    handle = adapter.connections.get_thread_connection().handle
+    cursor = handle.cursor()
+    try:
+        cursor.execute(sql)
+        cursor.fetchone()
+    except Exception:
+        # Postgres: a failed statement aborts the transaction; leave the connection usable.
+        with contextlib.suppress(Exception):
+            handle.rollback()
+        raise
+
+
 def main() -> None:
     from dbt.cli.main import cli
 
@@ -259,7 +364,10 @@ def main() -> None:
         fail_views_that_cannot_be_queried()
     tolerate_concurrent_schema_creation()
     # The click group dbt's own `dbt` script calls, so exit codes and signal handling are dbt's.
-    cli.main(args=args, prog_name="dbt", obj={"callbacks": [describe_built_relations]})
+    try:
+        cli.main(args=args, prog_name="dbt", obj={"callbacks": [describe_built_relations]})
+    finally:
+        OWN_CONNECTIONS.close_all()
 
 
 if __name__ == "__main__":
