@@ -94,8 +94,16 @@ def _cmdline(pid: int) -> str:
     return raw.replace(b"\0", b" ").decode(errors="replace").strip()[:120]
 
 
-def measure(cmd: list[str], *, env: dict[str, str], cwd: Path, log: Path) -> dict[str, Any]:
-    """Run `cmd` to completion; wall seconds, exit code, peak tree RSS, output in `log`."""
+def measure(
+    cmd: list[str],
+    *,
+    env: dict[str, str],
+    cwd: Path,
+    log: Path,
+    timeout_s: float = PROCESS_TIMEOUT_S,
+) -> dict[str, Any]:
+    """Run `cmd` to completion, or kill it after `timeout_s` (`timed_out`); wall seconds, exit
+    code, peak tree RSS, output in `log`."""
     log.parent.mkdir(parents=True, exist_ok=True)
     # The machine's load average around the measurement: other work on the machine (the measured
     # tree adds its own ~1-2) makes both the floor and the product slower, unevenly.
@@ -108,9 +116,11 @@ def measure(cmd: list[str], *, env: dict[str, str], cwd: Path, log: Path) -> dic
         )
         sampler = TreeRssSampler(process.pid)
         sampler.start()
+        timed_out = False
         try:
-            rc = process.wait(timeout=PROCESS_TIMEOUT_S)
+            rc = process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
+            timed_out = True
             os.killpg(process.pid, signal.SIGKILL)  # our own session: the process we started
             process.wait()
             rc = -signal.SIGKILL
@@ -120,6 +130,7 @@ def measure(cmd: list[str], *, env: dict[str, str], cwd: Path, log: Path) -> dic
     return {
         "seconds": seconds,
         "returncode": rc,
+        "timed_out": timed_out,
         "started_at": started_at,
         "ended_at": ended_at,
         "peak_rss_mb": sampler.peak_bytes / 2**20,

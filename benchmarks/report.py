@@ -13,6 +13,13 @@ def _warehouse(row: dict[str, Any]) -> str:
     return row.get("warehouse", "duckdb")
 
 
+def _naive(row: dict[str, Any]) -> str:
+    """The naive columns; `>` where the naive run was stopped at its limit (a lower bound)."""
+    bound = ">" if row.get("naive_stopped") else ""
+    seconds, ratio = f"{bound}{row['naive_s']:.1f}", f"{bound}{row['naive_ratio']:.2f}"
+    return f"{seconds:>7}  {ratio:>6}"
+
+
 def format_named_table(named: list[dict[str, Any]]) -> str:
     rows = [
         f"{'warehouse':>9}  {'project':>8}  {'assets':>6}  {'bare_s':>7}  {'naive_s':>7}  "
@@ -28,7 +35,7 @@ def format_named_table(named: list[dict[str, Any]]) -> str:
         )
         rows.append(
             f"{_warehouse(n):>9}  {n['name']:>8}  {n['assets']:>6}  {n['bare_s']:>7.1f}  "
-            f"{n['naive_s']:>7.1f}  {n['naive_ratio']:>6.2f}  {n['dagster_s']:>9.1f}  "
+            f"{_naive(n)}  {n['dagster_s']:>9.1f}  "
             f"{n['ratio']:>6.2f}  {n['first_node_s']:>12.1f}  {ui_columns}"
         )
     return "\n".join(rows)
@@ -43,8 +50,8 @@ def format_table(sizes: list[dict[str, Any]]) -> str:
     rows = [header]
     for s in sizes:
         rows.append(
-            f"{_warehouse(s):>9}  {s['models']:>6}  {s['bare_s']:>7.1f}  {s['naive_s']:>7.1f}  "
-            f"{s['naive_ratio']:>6.2f}  {s['dagster_s']:>9.1f}  {s['ratio']:>6.2f}  "
+            f"{_warehouse(s):>9}  {s['models']:>6}  {s['bare_s']:>7.1f}  {_naive(s)}  "
+            f"{s['dagster_s']:>9.1f}  {s['ratio']:>6.2f}  "
             f"{s['overhead_ms_per_model']:>12.1f}  {s['load']['import_s']:>8.2f}  "
             f"{s['load']['load_s']:>6.2f}  {s['load']['load_over_import_s']:>10.2f}s  "
             f"{s['rss_mb']:>7.0f}  {s['bare_rss_mb']:>11.0f}"
