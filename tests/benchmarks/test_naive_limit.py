@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks.processes import measure
 from benchmarks.report import format_table
-from benchmarks.run import naive_summary
+from benchmarks.run import naive_limit_s, naive_summary
 
 
 @pytest.mark.unit
@@ -34,6 +34,12 @@ def test_a_stopped_naive_run_reads_as_a_lower_bound():
     finished = naive_summary([{"seconds": 150.0, "timed_out": False}], bare_s=100.0)
     assert finished["naive_stopped"] is False
     assert ">" not in format_table([{**row, **finished}]).splitlines()[1]
+
+
+@pytest.mark.unit
+def test_the_limit_grows_with_the_row_and_spares_the_small_projects():
+    assert naive_limit_s(8.0) == naive_limit_s(200.0) == 600.0
+    assert naive_limit_s(350.0) == 875.0
 
 
 @pytest.mark.integration

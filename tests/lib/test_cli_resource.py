@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -231,4 +232,43 @@ def test_a_note_that_fails_is_logged_and_never_fails_the_node(monkeypatch: pytes
         "model.p.m",
         None,
         None,
+    )
+
+
+def test_an_adapter_without_a_known_catalog_query_gets_the_same_notes_through_dbt(
+    tiny_project_with_a_view: Path, tmp_path: Path
+):
+    """Rows and columns come from the connections row_counting_dbt keeps per thread on DuckDB
+    and Postgres; any other adapter goes through dbt's own connections and its column macro.
+    DuckDB plays "any other adapter" here (its catalog query removed in a wrapper script),
+    because no third warehouse runs on this machine: both paths must write the same notes."""
+    through_dbt = tmp_path / "through_dbt.py"
+    through_dbt.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parents[2])!r})\n"
+        "from orchestration.lib.dbt import row_counting_dbt\n"
+        "row_counting_dbt._CATALOG_QUERIES.clear()\n"
+        "row_counting_dbt.main()\n"
+    )
+    notes = {}
+    for script in (ROW_COUNTING_DBT, through_dbt):
+        output = subprocess.run(
+            [sys.executable, str(script), "--log-format", "json", "build"],
+            cwd=tiny_project_with_a_view,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        built = (
+            row_counting_dbt.built_relation_of(json.loads(line)) for line in output.splitlines()
+        )
+        notes[script] = {note.unique_id.split(".")[-1]: note for note in built if note}
+    assert notes[ROW_COUNTING_DBT] == notes[through_dbt]
+    assert (
+        notes[through_dbt]["orders"].rows == 3 and notes[through_dbt]["customer_totals"].rows == 2
+    )
+    assert notes[through_dbt]["customer_names"] == (
+        "model.tiny_shop.customer_names",
+        None,
+        [("customer", "VARCHAR")],
     )
