@@ -74,8 +74,10 @@ def describe_built_relations(message: Any) -> None:
     # A callback's exception would fail the node in dbt: this is metadata, never that.
     try:
         adapter = _adapter()
-        own = OWN_CONNECTIONS.query_function(adapter)
-        if own is not None and _fully_named(node.node_relation):
+        own = None
+        if _fully_named(node.node_relation):
+            own = OWN_CONNECTIONS.query_function(adapter)
+        if own is not None:
             _describe(adapter, own, node, note, errors)
         else:
             with adapter.connection_named("dagster_row_count"):
@@ -159,7 +161,7 @@ class OwnConnections:
             credentials=adapter.config.credentials,
         )
         handle = adapter.ConnectionManager.open(connection).handle
-        if adapter.type() == "postgres":
+        if adapter.type() in _AUTOCOMMIT_ADAPTERS:
             handle.autocommit = True
         with self._lock:
             self._handles.append(handle)
@@ -196,6 +198,9 @@ _CATALOG_QUERIES = {
         " where table_schema = {schema} and table_name = {identifier} order by ordinal_position"
     ),
 }
+# Of those, the adapters whose DB-API connection opens a transaction per statement unless told
+# otherwise: the notes' connection is put in autocommit, so a count holds no lock past itself.
+_AUTOCOMMIT_ADAPTERS = ("postgres",)
 
 
 def _columns(adapter: Any, query: Query, node_relation: Any) -> list[tuple[str, str]]:
