@@ -342,6 +342,20 @@ def automation_interval_seconds() -> int:
     return _seconds_setting("AUTOMATION_INTERVAL_SECONDS", default=30, minimum=1)
 
 
+# Dagster's own variable. Launching a run writes one "planned" event per asset and check; set,
+# they go to the storage in batches (the local storage writes each batch in one transaction),
+# unset, one by one: thousands of separate writes before a large project's run can start.
+EVENT_BATCH_SIZE_VARIABLE = "DAGSTER_EVENT_BATCH_SIZE"
+DEFAULT_EVENT_BATCH_SIZE = "1000"
+
+
+def default_event_batching() -> None:
+    """Batch the planned events of runs this process launches, unless the environment says
+    otherwise (DAGSTER_EVENT_BATCH_SIZE=0 writes them one by one). Dagster reads the variable
+    itself, at each event, so this sets it for the process."""
+    os.environ.setdefault(EVENT_BATCH_SIZE_VARIABLE, DEFAULT_EVENT_BATCH_SIZE)
+
+
 STEP_EXECUTORS = ("multiprocess", "ecs")
 
 

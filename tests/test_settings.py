@@ -1,5 +1,6 @@
 """Settings: every one validated at load, each error naming the setting and the fix."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,15 @@ def test_make_run_with_a_wrong_setting_exits_naming_it_without_a_traceback(tmp_p
     assert result.returncode != 0
     assert "Configuration error:\nDBT_THREADS='abc' is not a whole number" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1000"), ("0", "0"), ("250", "250")])
+def test_launched_runs_batch_their_planned_events_unless_the_environment_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch, given: str | None, expected: str
+) -> None:
+    if given is None:
+        monkeypatch.delenv(settings.EVENT_BATCH_SIZE_VARIABLE, raising=False)
+    else:
+        monkeypatch.setenv(settings.EVENT_BATCH_SIZE_VARIABLE, given)
+    settings.default_event_batching()
+    assert os.environ[settings.EVENT_BATCH_SIZE_VARIABLE] == expected

@@ -51,6 +51,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    settings.default_event_batching()
     start_local_step_forkserver()
     try:
         sys.exit(main())
